@@ -1,0 +1,188 @@
+import crypto from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+import { auditRoutes } from './platform/audit/audit.routes.js';
+import { AuditTrail } from './platform/audit/audit.service.js';
+import { loadOrCreateAuditKeys } from './platform/audit/audit-keys.js';
+import { CheckpointStore } from './platform/audit/checkpoint-store.js';
+import { authRoutes } from './platform/auth/auth.routes.js';
+import { AuthService } from './platform/auth/auth.service.js';
+import { type BootstrapResult, ensureInitialAdmin } from './platform/auth/bootstrap.js';
+import { tokenRoutes } from './platform/auth/token.routes.js';
+import { TokenService } from './platform/auth/token.service.js';
+import { userRoutes } from './platform/auth/user.routes.js';
+import { UserService } from './platform/auth/user.service.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import type { SlipwayConfig } from './platform/config.js';
+import type { AppContext } from './platform/context.js';
+import { openDatabase, type SlipwayDatabase } from './platform/database.js';
+import { accessControl } from './platform/http/access-control.js';
+import { registerErrorHandling } from './platform/http/error-handler.js';
+import { idempotency } from './platform/http/idempotency.js';
+import { createMetricsRegistry, requestMetrics } from './platform/http/metrics.js';
+import { ErrorResponse } from './platform/http/schemas.js';
+import { systemRoutes } from './platform/http/system.routes.js';
+import { registerValidation } from './platform/http/validation.js';
+import { migrateToLatest } from './platform/migrator.js';
+import { SLIPWAY_VERSION } from './version.js';
+
+export interface BuildOptions {
+  clock?: Clock;
+  /** Pino logger options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+  /** Use an already open database (tests share one per file). */
+  database?: SlipwayDatabase;
+}
+
+export interface SlipwayApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  bootstrap: BootstrapResult;
+  metrics: Registry;
+  /** Stops background work and closes the HTTP server and the database. */
+  close(): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+/** Error statuses every route may answer; added to each route's response schema for the docs. */
+const COMMON_ERROR_STATUSES = [400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 500, 503];
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** Wires the services of one Slipway instance. Routes are added by `buildApp`. */
+export async function createContext(config: SlipwayConfig, options: BuildOptions = {}): Promise<AppContext> {
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? openDatabase(config.databaseUrl);
+  await migrateToLatest(database.db);
+  const auditKeys = loadOrCreateAuditKeys(config.dataDir);
+  const checkpoints = new CheckpointStore(config.dataDir);
+  const audit = new AuditTrail(auditKeys, checkpoints, clock);
+  const auth = new AuthService(database.db, audit, clock, config);
+  const users = new UserService(database.db, audit, clock, () => auth.invalidateCachedTokens());
+  const tokens = new TokenService(database.db, audit, clock, () => auth.invalidateCachedTokens());
+  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens };
+}
+
+/**
+ * Builds the Fastify app: migrations, services, plugins, routes. Does not listen (server.ts does).
+ */
+export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}): Promise<SlipwayApp> {
+  const ctx = await createContext(config, options);
+  const { database, audit } = ctx;
+  let ready = false;
+
+  await audit.supersedeStaleCheckpoints(database.db);
+  const bootstrap = await ensureInitialAdmin(database.db, audit, ctx.tokens, ctx.clock, config.adminToken);
+
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : crypto.randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+  });
+  registerValidation(app);
+  registerErrorHandling(app);
+  app.addSchema({ ...ErrorResponse, $id: 'ErrorResponse' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) return;
+    route.schema ??= {};
+    const schema = route.schema;
+    schema.response ??= {};
+    const response = schema.response as Record<string, unknown>;
+    for (const status of COMMON_ERROR_STATUSES) response[status] ??= { $ref: 'ErrorResponse#' };
+    schema.security ??= [{ bearerAuth: [] }, { sessionCookie: [] }];
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Slipway API',
+        version: SLIPWAY_VERSION,
+        description:
+          'ITIL release management with a CMDB at its centre. Authenticate with `Authorization: Bearer <token>`. ' +
+          'Errors have the shape `{ "error": { "code", "message", "details" } }` (see docs/errors.md).',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (slw_…)' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'slipway_session' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const metrics = createMetricsRegistry();
+  await app.register(requestMetrics, { registry: metrics });
+  await app.register(accessControl, { auth: ctx.auth });
+  await app.register(idempotency, { db: database.db, clock: ctx.clock });
+
+  await app.register(systemRoutes, { registry: metrics, isReady: () => ready, version: SLIPWAY_VERSION });
+  await app.register(authRoutes, ctx);
+  await app.register(userRoutes, ctx);
+  await app.register(tokenRoutes, ctx);
+  await app.register(auditRoutes, ctx);
+
+  await app.ready();
+
+  // Sign the chain head into the checkpoint file shortly after every change (see audit/README.md).
+  const checkpointTimer = setInterval(() => {
+    audit.checkpoint(database.db).catch((error: unknown) => app.log.error({ err: error }, 'audit checkpoint failed'));
+  }, CHECKPOINT_INTERVAL_MS);
+  checkpointTimer.unref();
+  ready = true;
+
+  let closed = false;
+  return {
+    app,
+    ctx,
+    bootstrap,
+    metrics,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      clearInterval(checkpointTimer);
+      await app.close();
+      await audit.checkpoint(database.db).catch(() => undefined);
+      if (!options.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import type { Kysely } from 'kysely';
+import type { Actor } from '../actor.js';
+import type { AuditTrail } from '../audit/audit.service.js';
+import { addMs, type Clock } from '../clock.js';
+import type { Database } from '../database-schema.js';
+import { AppError } from '../errors.js';
+import { verifyAgainstDummy, verifyPassword } from './password.js';
+import { type Principal, principalFor } from './principal.js';
+import { loginAttemptRepository, sessionRepository } from './session.repository.js';
+import { tokenRepository } from './token.repository.js';
+import { hashSecret, randomSecret } from './token-format.js';
+import { toUser, userRepository } from './user.repository.js';
+
+export interface AuthSettings {
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+}
+
+/** Failed logins before a name is throttled, and the lockout after many. */
+const FREE_FAILURES = 5;
+const LOCK_AFTER_FAILURES = 10;
+const LOCK_MS = 15 * 60_000;
+/** How long a verified token is trusted without asking the database again (revocation lag bound). */
+const TOKEN_CACHE_MS = 1000;
+/** last_used_at and session idle expiry are written at most this often, not on every request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface LoginResult {
+  /** The cookie value; only its hash is stored. */
+  sessionSecret: string;
+  csrfToken: string;
+  expiresAt: string;
+  principal: Principal;
+}
+
+const INVALID_CREDENTIALS = () => new AppError('INVALID_CREDENTIALS', 'Invalid username or password');
+
+/**
+ * Authentication: API tokens, password login and sessions. Messages never say whether an
+ * account exists; throttling is keyed by the submitted name for the same reason.
+ */
+export class AuthService {
+  readonly #tokenCache = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
+    private readonly settings: AuthSettings,
+  ) {}
+
+  /** The principal for a bearer token, or null when it is unknown, revoked, expired or its user disabled. */
+  async authenticateToken(secret: string): Promise<Principal | null> {
+    const tokenHash = hashSecret(secret);
+    const now = this.clock.now();
+    const cached = this.#tokenCache.get(tokenHash);
+    if (cached && cached.until > now.getTime()) return cached.principal;
+
+    const found = await tokenRepository.findByHashWithUser(this.db, tokenHash);
+    if (!found) return null;
+    const { token, user } = found;
+    const nowIso = now.toISOString();
+    if (token.revoked_at || (token.expires_at && token.expires_at <= nowIso) || user.disabled === 1) {
+      this.#tokenCache.delete(tokenHash);
+      return null;
+    }
+    if (!token.last_used_at || now.getTime() - Date.parse(token.last_used_at) > TOUCH_INTERVAL_MS) {
+      await tokenRepository.touchLastUsed(this.db, token.id, nowIso);
+    }
+    const principal = principalFor(toUser(user), 'token', { tokenId: token.id });
+    if (this.#tokenCache.size > 10_000) this.#tokenCache.clear();
+    this.#tokenCache.set(tokenHash, { principal, until: now.getTime() + TOKEN_CACHE_MS });
+    return principal;
+  }
+
+  /** Forget cached verifications so a revocation or role change applies at once on this instance. */
+  invalidateCachedTokens(): void {
+    this.#tokenCache.clear();
+  }
+
+  async authenticateSession(cookieValue: string): Promise<Principal | null> {
+    const id = hashSecret(cookieValue);
+    const session = await sessionRepository.findById(this.db, id);
+    if (!session) return null;
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    if (session.expires_at <= nowIso || session.idle_expires_at <= nowIso) {
+      await sessionRepository.delete(this.db, id);
+      return null;
+    }
+    const userRow = await userRepository.findById(this.db, session.user_id);
+    if (!userRow || userRow.disabled === 1) return null;
+    const idleMs = this.settings.sessionIdleMinutes * 60_000;
+    if (Date.parse(session.idle_expires_at) - now.getTime() < idleMs - TOUCH_INTERVAL_MS) {
+      await sessionRepository.extendIdle(this.db, id, addMs(nowIso, idleMs));
+    }
+    return principalFor(toUser(userRow), 'session', { sessionId: id, csrfToken: session.csrf_token });
+  }
+
+  /**
+   * Password login. Unknown user, wrong password and disabled account all answer the same
+   * INVALID_CREDENTIALS after the same work; a name with too many recent failures answers
+   * LOGIN_THROTTLED whether or not it exists.
+   */
+  async login(username: string, password: string, requestId: string | null): Promise<LoginResult> {
+    const name = username.trim().toLowerCase();
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+
+    const attempts = await loginAttemptRepository.find(this.db, name);
+    if (attempts?.locked_until && attempts.locked_until > nowIso) {
+      const retryAfter = Math.ceil((Date.parse(attempts.locked_until) - now.getTime()) / 1000);
+      throw new AppError(
+        'LOGIN_THROTTLED',
+        `Too many failed logins for this account name; try again in ${retryAfter} s`,
+        { retryAfterSeconds: retryAfter },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+
+    const userRow = await userRepository.findByUsername(this.db, name);
+    const ok =
+      userRow?.password_hash && userRow.disabled === 0
+        ? await verifyPassword(userRow.password_hash, password)
+        : await verifyAgainstDummy(password);
+
+    if (!ok || !userRow) {
+      const failures = (attempts?.failures ?? 0) + 1;
+      let lockedUntil: string | null = null;
+      if (failures >= LOCK_AFTER_FAILURES) lockedUntil = addMs(nowIso, LOCK_MS);
+      else if (failures > FREE_FAILURES) lockedUntil = addMs(nowIso, (failures - FREE_FAILURES) * 2000);
+      await this.db.transaction().execute(async (tx) => {
+        await loginAttemptRepository.upsert(tx, {
+          username: name,
+          failures,
+          locked_until: lockedUntil,
+          last_failure_at: nowIso,
+        });
+        await this.audit.record(
+          tx,
+          { userId: null, username: name.slice(0, 100), roles: [], requestId, via: 'session' },
+          {
+            action: 'auth.login_failed',
+            objectType: 'session',
+            after: { username: name.slice(0, 100), failures, lockedUntil },
+          },
+        );
+      });
+      throw INVALID_CREDENTIALS();
+    }
+
+    const user = toUser(userRow);
+    const sessionSecret = randomSecret();
+    const csrfToken = randomSecret();
+    const sessionId = hashSecret(sessionSecret);
+    const expiresAt = addMs(nowIso, this.settings.sessionAbsoluteHours * 3_600_000);
+    await this.db.transaction().execute(async (tx) => {
+      await loginAttemptRepository.clear(tx, name);
+      await sessionRepository.deleteExpired(tx, nowIso);
+      await sessionRepository.insert(tx, {
+        id: sessionId,
+        user_id: user.id,
+        csrf_token: csrfToken,
+        created_at: nowIso,
+        expires_at: expiresAt,
+        idle_expires_at: addMs(nowIso, this.settings.sessionIdleMinutes * 60_000),
+      });
+      await userRepository.touchLastLogin(tx, user.id, nowIso);
+      await this.audit.record(
+        tx,
+        { userId: user.id, username: user.username, roles: user.roles, requestId, via: 'session' },
+        { action: 'auth.login', objectType: 'user', objectId: user.id, after: { expiresAt } },
+      );
+    });
+    return {
+      sessionSecret,
+      csrfToken,
+      expiresAt,
+      principal: principalFor(user, 'session', { sessionId, csrfToken }),
+    };
+  }
+
+  async logout(sessionId: string, actor: Actor): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await sessionRepository.delete(tx, sessionId);
+      await this.audit.record(tx, actor, { action: 'auth.logout', objectType: 'user', objectId: actor.userId });
+    });
+  }
+
+  /** Seconds a session lives at most, for the cookie's Max-Age. */
+  get sessionMaxAgeSeconds(): number {
+    return this.settings.sessionAbsoluteHours * 3600;
+  }
+}

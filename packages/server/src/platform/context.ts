@@ -1,0 +1,22 @@
+import type { AuditTrail } from './audit/audit.service.js';
+import type { AuditKeys } from './audit/audit-keys.js';
+import type { CheckpointStore } from './audit/checkpoint-store.js';
+import type { AuthService } from './auth/auth.service.js';
+import type { TokenService } from './auth/token.service.js';
+import type { UserService } from './auth/user.service.js';
+import type { Clock } from './clock.js';
+import type { SlipwayConfig } from './config.js';
+import type { SlipwayDatabase } from './database.js';
+
+/** The services of one running Slipway, wired once in app.ts and handed to every route plugin. */
+export interface AppContext {
+  config: SlipwayConfig;
+  database: SlipwayDatabase;
+  clock: Clock;
+  auditKeys: AuditKeys;
+  audit: AuditTrail;
+  checkpoints: CheckpointStore;
+  auth: AuthService;
+  users: UserService;
+  tokens: TokenService;
+}

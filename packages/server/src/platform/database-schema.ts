@@ -1,0 +1,14 @@
+import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
+import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
+import type { IdempotencyKeysTable } from './http/idempotency.table.js';
+
+/** Every table Slipway's repositories may touch, as Kysely sees them. */
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { Database } from './database-schema.js';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** What repositories accept: the root handle or a transaction; the caller owns the transaction. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** An open database: the Kysely handle plus the raw driver handles the bulk paths need. */
+export interface SlipwayDatabase {
+  kind: DatabaseKind;
+  db: Kysely<Database>;
+  /** Present for SQLite: used by bulk import and online backup. */
+  sqlite?: SqliteDatabase.Database;
+  /** Present for PostgreSQL: used by COPY and LISTEN/NOTIFY. */
+  pgPool?: pg.Pool;
+  /** A redacted description for logs (never the password). */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Kysely starts SQLite transactions with a deferred `BEGIN`. A deferred transaction that reads
+ * and then writes fails with SQLITE_BUSY when another process (the CLI's admin commands) wrote
+ * in between, and busy_timeout cannot help. `BEGIN IMMEDIATE` takes the write lock up front, so
+ * writers queue on busy_timeout instead of failing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/** Which dialect a handle speaks, for the few places where SQL must differ. */
+export function dialectOf(db: Db): DatabaseKind {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof SqliteAdapter) return 'sqlite';
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  throw new Error('Unsupported database adapter');
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db` */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+// PostgreSQL returns int8 (count(*), bigint columns) as strings by default. Every bigint in
+// Slipway's schema fits in a double (ids, counts, byte sizes below 2^53), so parse them as numbers.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+/** Opens `sqlite:<file>`, `sqlite::memory:` or `postgres://…`. */
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): SlipwayDatabase {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SqliteDatabase(file === ':memory:' ? ':memory:' : path.resolve(file));
+    // WAL lets readers run beside the writer; synchronous=FULL makes every acknowledged
+    // commit durable (an audit-grade default: see docs/adr/0002-sqlite-durability.md).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    sqlite.pragma('cache_size = -262144');
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    return {
+      kind: 'sqlite',
+      db,
+      sqlite,
+      description: `sqlite:${file}`,
+      close: async () => {
+        await db.destroy();
+      },
+    };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client that loses its connection emits 'error' on the pool; without a listener
+    // that would crash the process. The next query gets a fresh connection.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kind: 'postgres',
+      db,
+      pgPool: pool,
+      description: redactUrl(url),
+      close: async () => {
+        await db.destroy();
+      },
+    };
+  }
+  throw new Error(`Unsupported database URL "${redactUrl(url)}": use sqlite:<file> or postgres://…`);
+}

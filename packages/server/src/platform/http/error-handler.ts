@@ -1,0 +1,93 @@
+import type { ErrorCode } from '@slipway/model';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+  keyword?: string;
+}
+
+function describeValidation(
+  context: string | undefined,
+  issues: ValidationIssue[],
+): { message: string; errors: unknown[] } {
+  const errors = issues.map((issue) => {
+    let path = `${context ?? 'request'}${issue.instancePath ?? ''}`;
+    let message = issue.message ?? 'is invalid';
+    if (issue.keyword === 'additionalProperties' && issue.params?.additionalProperty) {
+      path = `${path}/${String(issue.params.additionalProperty)}`;
+      message = 'is not a known field';
+    } else if (issue.keyword === 'required' && issue.params?.missingProperty) {
+      path = `${path}/${String(issue.params.missingProperty)}`;
+      message = 'is required';
+    } else if (issue.keyword === 'enum' && Array.isArray(issue.params?.allowedValues)) {
+      message = `must be one of: ${(issue.params.allowedValues as unknown[]).join(', ')}`;
+    }
+    return { path, message };
+  });
+  const first = errors[0];
+  return { message: first ? `${first.path} ${first.message}` : 'The request is invalid', errors };
+}
+
+/** Maps Fastify's own errors (body parsing, limits, media types) to our codes. */
+function fromFastifyError(error: FastifyError): AppError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('INVALID_JSON', `The body is not valid JSON: ${error.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The body is larger than this server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+    default:
+      break;
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The body is larger than this server accepts');
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', error.message);
+  if (status === 429) return new AppError('RATE_LIMITED', error.message);
+  if (status === 503) return new AppError('UNAVAILABLE', error.message);
+  if (status >= 400 && status < 500) {
+    // JSON.parse errors thrown by secure-json-parse (prototype poisoning) and similar.
+    const code: ErrorCode =
+      error instanceof SyntaxError || /JSON/i.test(error.message) ? 'INVALID_JSON' : 'INVALID_INPUT';
+    return new AppError(code, error.message);
+  }
+  return undefined;
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.headers) reply.headers(error.headers);
+  return reply.code(error.status).send({
+    error: { code: error.code, message: error.message, ...(error.details && { details: error.details }) },
+  });
+}
+
+/**
+ * One place where every error becomes the documented shape. Client errors are answered with a
+ * clear message; anything else is a fault in Slipway, logged in full and answered 500 with only
+ * the request id.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) return sendError(reply, error);
+    if (error.validation) {
+      const { message, errors } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
+      return sendError(reply, new AppError('VALIDATION_FAILED', message, { errors }));
+    }
+    const mapped = fromFastifyError(error);
+    if (mapped) return sendError(reply, mapped);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(
+      reply,
+      new AppError('INTERNAL', `Slipway hit an internal fault; quote request id ${request.id} to the operator`),
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,67 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../database.js';
+import type { IdempotencyKeysTable } from './idempotency.table.js';
+
+export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
+
+export const idempotencyRepository = {
+  /** Inserts a new in-progress record; false when the key already exists for this principal. */
+  async tryInsert(db: Db, row: IdempotencyRow): Promise<boolean> {
+    const result = await db
+      .insertInto('idempotency_keys')
+      .values(row)
+      .onConflict((oc) => oc.columns(['principal', 'key']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  },
+
+  async find(db: Db, principal: string, key: string): Promise<IdempotencyRow | undefined> {
+    return db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('principal', '=', principal)
+      .where('key', '=', key)
+      .executeTakeFirst();
+  },
+
+  /** Takes over an in-progress record whose lease expired (its request died with its process). */
+  async takeOver(db: Db, principal: string, key: string, expiredBefore: string, leaseUntil: string): Promise<boolean> {
+    const result = await db
+      .updateTable('idempotency_keys')
+      .set({ lease_until: leaseUntil })
+      .where('principal', '=', principal)
+      .where('key', '=', key)
+      .where('state', '=', 'in_progress')
+      .where('lease_until', '<', expiredBefore)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  },
+
+  async complete(
+    db: Db,
+    principal: string,
+    key: string,
+    response: { statusCode: number; body: string; headers: string },
+  ): Promise<void> {
+    await db
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'done',
+        status_code: response.statusCode,
+        response_body: response.body,
+        response_headers: response.headers,
+      })
+      .where('principal', '=', principal)
+      .where('key', '=', key)
+      .execute();
+  },
+
+  async delete(db: Db, principal: string, key: string): Promise<void> {
+    await db.deleteFrom('idempotency_keys').where('principal', '=', principal).where('key', '=', key).execute();
+  },
+
+  async deleteExpired(db: Db, now: string): Promise<number> {
+    const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+};

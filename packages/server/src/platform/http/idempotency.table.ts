@@ -1,0 +1,18 @@
+export interface IdempotencyKeysTable {
+  /** Who sent it: `user:<id>`. Keys are scoped per principal so nobody replays another's answer. */
+  principal: string;
+  key: string;
+  method: string;
+  path: string;
+  /** SHA-256 of method, path and body. */
+  request_hash: string;
+  /** `in_progress` while the first request runs, then `done`. */
+  state: string;
+  status_code: number | null;
+  response_body: string | null;
+  response_headers: string | null;
+  created_at: string;
+  /** An in_progress record whose lease passed belongs to a request that died with its process. */
+  lease_until: string;
+  expires_at: string;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './2026-11-28-0001-platform.js';
+
+/**
+ * Every migration, in order. Names are dated and never change once landed; a new schema
+ * change is a new file added at the end of this list.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-28-0001-platform': m0001,
+};
