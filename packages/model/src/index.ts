@@ -1,3 +1,4 @@
+export * from './cmdb.js';
 export * from './errors.js';
 export * from './permissions.js';
 export * from './roles.js';

@@ -5,6 +5,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { cmdbRoutes, createCmdbServices, startCmdb } from './cmdb/cmdb.module.js';
+import { loadDemoOnFirstStart } from './cmdb/demo/demo-loader.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { AuditTrail } from './platform/audit/audit.service.js';
 import { loadOrCreateAuditKeys } from './platform/audit/audit-keys.js';
@@ -27,6 +29,7 @@ import { createMetricsRegistry, requestMetrics } from './platform/http/metrics.j
 import { ErrorResponse } from './platform/http/schemas.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
+import { webRoutes } from './platform/http/web.routes.js';
 import { migrateToLatest } from './platform/migrator.js';
 import { SLIPWAY_VERSION } from './version.js';
 
@@ -63,7 +66,8 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
   const auth = new AuthService(database.db, audit, clock, config);
   const users = new UserService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const tokens = new TokenService(database.db, audit, clock, () => auth.invalidateCachedTokens());
-  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens };
+  const cmdb = createCmdbServices(database, audit, clock);
+  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens, cmdb };
 }
 
 /**
@@ -147,20 +151,38 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // swagger-ui writes its own policy; keep ours on the two points that matter (ASVS 3.4.3, 3.4.6).
+    transformStaticCSP: (header) =>
+      header.replace("base-uri 'self'", "base-uri 'none'").replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+  });
 
   const metrics = createMetricsRegistry();
   await app.register(requestMetrics, { registry: metrics });
   await app.register(accessControl, { auth: ctx.auth });
-  await app.register(idempotency, { db: database.db, clock: ctx.clock });
+  await app.register(idempotency, {
+    db: database.db,
+    clock: ctx.clock,
+    // Keyed digests: a stored request digest must not let a database reader test password guesses.
+    hashKey: Buffer.from(
+      crypto.hkdfSync('sha256', ctx.auditKeys.macKey, Buffer.alloc(0), 'slipway idempotency digest', 32),
+    ),
+  });
 
   await app.register(systemRoutes, { registry: metrics, isReady: () => ready, version: SLIPWAY_VERSION });
   await app.register(authRoutes, ctx);
   await app.register(userRoutes, ctx);
   await app.register(tokenRoutes, ctx);
   await app.register(auditRoutes, ctx);
+  await app.register(cmdbRoutes, ctx);
+  await app.register(webRoutes, {});
 
   await app.ready();
+  await startCmdb(ctx.cmdb, app.log);
+  // Only into an empty CMDB (first start): never mixed with an organisation's own data.
+  if (config.demo) await loadDemoOnFirstStart(ctx, app.log);
 
   // Sign the chain head into the checkpoint file shortly after every change (see audit/README.md).
   const checkpointTimer = setInterval(() => {
@@ -180,6 +202,7 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
       closed = true;
       ready = false;
       clearInterval(checkpointTimer);
+      ctx.cmdb.impact.stop();
       await app.close();
       await audit.checkpoint(database.db).catch(() => undefined);
       if (!options.database) await database.close();

@@ -1,7 +1,13 @@
 export { buildApp, createContext, type SlipwayApp } from './app.js';
 export { type Actor, systemActor } from './platform/actor.js';
+export type { AuditProblem, AuditVerification } from './platform/audit/audit.service.js';
+export { type Checkpoint, CheckpointStore } from './platform/audit/checkpoint-store.js';
+export type { User } from './platform/auth/user.repository.js';
+export { generatePassword } from './platform/auth/user.service.js';
 export { type ConfigOverrides, resolveConfig, type SlipwayConfig } from './platform/config.js';
-export { openDatabase, type SlipwayDatabase } from './platform/database.js';
+export type { AppContext } from './platform/context.js';
+export { openDatabase, redactUrl, type SlipwayDatabase } from './platform/database.js';
+export { AppError } from './platform/errors.js';
 export { DatabaseTooNewError, migrateToLatest, migrationStatus } from './platform/migrator.js';
-export { startServer } from './server.js';
+export { type RunningServer, startServer } from './server.js';
 export { SLIPWAY_VERSION } from './version.js';

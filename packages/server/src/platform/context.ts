@@ -1,3 +1,4 @@
+import type { CmdbServices } from '../cmdb/cmdb.module.js';
 import type { AuditTrail } from './audit/audit.service.js';
 import type { AuditKeys } from './audit/audit-keys.js';
 import type { CheckpointStore } from './audit/checkpoint-store.js';
@@ -19,4 +20,5 @@ export interface AppContext {
   auth: AuthService;
   users: UserService;
   tokens: TokenService;
+  cmdb: CmdbServices;
 }

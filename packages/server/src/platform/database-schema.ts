@@ -1,3 +1,13 @@
+import type {
+  BaselineCisTable,
+  BaselineRelationshipsTable,
+  BaselinesTable,
+  CiClassesTable,
+  CiHistoryTable,
+  CisTable,
+  GraphChangesTable,
+  RelationshipsTable,
+} from '../cmdb/cmdb.table.js';
 import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
 import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
 import type { IdempotencyKeysTable } from './http/idempotency.table.js';
@@ -11,4 +21,12 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   idempotency_keys: IdempotencyKeysTable;
+  ci_classes: CiClassesTable;
+  cis: CisTable;
+  relationships: RelationshipsTable;
+  ci_history: CiHistoryTable;
+  graph_changes: GraphChangesTable;
+  baselines: BaselinesTable;
+  baseline_cis: BaselineCisTable;
+  baseline_relationships: BaselineRelationshipsTable;
 }

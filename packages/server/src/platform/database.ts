@@ -45,6 +45,20 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SQLite adapter says it does not, so its
+ * Migrator applied migrations unguarded: a failing migration left a half-changed schema, and two
+ * processes migrating one file at once (`slipway migrate` while the server starts) collided.
+ * Saying so makes the Migrator run pending migrations in one BEGIN IMMEDIATE transaction. So a
+ * migration must not rely on statements that are no-ops in a transaction (PRAGMA foreign_keys)
+ * or refused there (VACUUM).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
   constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
@@ -53,6 +67,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
   override createDriver() {
     return new ImmediateSqliteDriver(this.#config);
+  }
+  override createAdapter() {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 

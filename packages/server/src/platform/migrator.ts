@@ -30,7 +30,9 @@ function createMigrator(db: Kysely<Database>): Migrator {
 }
 
 async function appliedMigrationNames(db: Kysely<Database>): Promise<string[]> {
-  const tables = await db.introspection.getTables();
+  // Kysely hides its own tables from introspection unless asked: without the option this always
+  // saw no migrations, so a database from a newer Slipway was never recognised as such.
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((t) => t.name === 'kysely_migration')) return [];
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   return rows.rows.map((r) => r.name);

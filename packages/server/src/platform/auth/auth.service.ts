@@ -41,6 +41,8 @@ const INVALID_CREDENTIALS = () => new AppError('INVALID_CREDENTIALS', 'Invalid u
  */
 export class AuthService {
   readonly #tokenCache = new Map<string, { principal: Principal; until: number }>();
+  /** The last login attempt in flight per account name (see `login`). */
+  readonly #loginQueue = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -104,6 +106,24 @@ export class AuthService {
    */
   async login(username: string, password: string, requestId: string | null): Promise<LoginResult> {
     const name = username.trim().toLowerCase();
+    // Attempts for one name run one at a time, so each sees the failures recorded before it;
+    // otherwise a burst of parallel guesses all pass the throttle check before any is counted.
+    // Instances sharing a database each serialise their own; the counter itself is atomic.
+    const previous = this.#loginQueue.get(name) ?? Promise.resolve();
+    const attempt = previous.then(() => this.#attemptLogin(name, password, requestId));
+    const settled = attempt.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#loginQueue.set(name, settled);
+    try {
+      return await attempt;
+    } finally {
+      if (this.#loginQueue.get(name) === settled) this.#loginQueue.delete(name);
+    }
+  }
+
+  async #attemptLogin(name: string, password: string, requestId: string | null): Promise<LoginResult> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
 
@@ -125,17 +145,13 @@ export class AuthService {
         : await verifyAgainstDummy(password);
 
     if (!ok || !userRow) {
-      const failures = (attempts?.failures ?? 0) + 1;
-      let lockedUntil: string | null = null;
-      if (failures >= LOCK_AFTER_FAILURES) lockedUntil = addMs(nowIso, LOCK_MS);
-      else if (failures > FREE_FAILURES) lockedUntil = addMs(nowIso, (failures - FREE_FAILURES) * 2000);
       await this.db.transaction().execute(async (tx) => {
-        await loginAttemptRepository.upsert(tx, {
-          username: name,
-          failures,
-          locked_until: lockedUntil,
-          last_failure_at: nowIso,
-        });
+        const failures = await loginAttemptRepository.recordFailure(tx, name, nowIso);
+        // The FREE_FAILURES-th failure already throttles the name: 2 s, then 4 s, … until the lockout.
+        let lockedUntil: string | null = null;
+        if (failures >= LOCK_AFTER_FAILURES) lockedUntil = addMs(nowIso, LOCK_MS);
+        else if (failures >= FREE_FAILURES) lockedUntil = addMs(nowIso, (failures - FREE_FAILURES + 1) * 2000);
+        await loginAttemptRepository.setLockedUntil(tx, name, lockedUntil);
         await this.audit.record(
           tx,
           { userId: null, username: name.slice(0, 100), roles: [], requestId, via: 'session' },

@@ -39,17 +39,30 @@ export const loginAttemptRepository = {
     return db.selectFrom('login_attempts').selectAll().where('username', '=', username).executeTakeFirst();
   },
 
-  async upsert(db: Db, row: LoginAttemptRow): Promise<void> {
-    await db
+  /**
+   * Counts one more failure for the name and returns the new count. The increment happens in
+   * the database, so concurrent failures (from several instances) are never lost.
+   */
+  async recordFailure(db: Db, username: string, at: string): Promise<number> {
+    const row = await db
       .insertInto('login_attempts')
-      .values(row)
+      .values({ username, failures: 1, locked_until: null, last_failure_at: at })
       .onConflict((oc) =>
-        oc.column('username').doUpdateSet({
-          failures: row.failures,
-          locked_until: row.locked_until,
-          last_failure_at: row.last_failure_at,
-        }),
+        oc.column('username').doUpdateSet((eb) => ({
+          failures: eb('login_attempts.failures', '+', 1),
+          last_failure_at: at,
+        })),
       )
+      .returning('failures')
+      .executeTakeFirstOrThrow();
+    return Number(row.failures);
+  },
+
+  async setLockedUntil(db: Db, username: string, lockedUntil: string | null): Promise<void> {
+    await db
+      .updateTable('login_attempts')
+      .set({ locked_until: lockedUntil })
+      .where('username', '=', username)
       .execute();
   },
 

@@ -60,8 +60,11 @@ export async function userRoutes(root: FastifyInstance, ctx: AppContext) {
     async (request, reply) => {
       const { user, initialPassword } = await ctx.users.create(actorOfRequest(request), request.body);
       setEtag(reply, user.version);
-      reply.header('location', `/api/v1/users/${user.id}`).header('cache-control', 'no-store');
-      return reply.code(201).send(initialPassword ? { ...user, initialPassword } : user);
+      reply.header('location', `/api/v1/users/${user.id}`);
+      if (!initialPassword) return reply.code(201).send(user);
+      // The generated password is shown once: no cache, and no idempotent replay, may keep it.
+      reply.header('cache-control', 'no-store');
+      return reply.code(201).send({ ...user, initialPassword });
     },
   );
 

@@ -41,7 +41,8 @@ export const idempotencyRepository = {
     db: Db,
     principal: string,
     key: string,
-    response: { statusCode: number; body: string; headers: string },
+    /** `body` null: the answer held a secret and was deliberately not kept. */
+    response: { statusCode: number; body: string | null; headers: string },
   ): Promise<void> {
     await db
       .updateTable('idempotency_keys')
@@ -58,6 +59,15 @@ export const idempotencyRepository = {
 
   async delete(db: Db, principal: string, key: string): Promise<void> {
     await db.deleteFrom('idempotency_keys').where('principal', '=', principal).where('key', '=', key).execute();
+  },
+
+  async deleteExpiredKey(db: Db, principal: string, key: string, now: string): Promise<void> {
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('principal', '=', principal)
+      .where('key', '=', key)
+      .where('expires_at', '<', now)
+      .execute();
   },
 
   async deleteExpired(db: Db, now: string): Promise<number> {

@@ -26,35 +26,62 @@ declare module 'fastify' {
   }
 }
 
-function requestHash(request: FastifyRequest): string {
+/** Expired keys are swept from the table at most this often. */
+const PRUNE_INTERVAL_MS = 60_000;
+
+function isStream(body: unknown): boolean {
+  return typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
+}
+
+function requestHash(request: FastifyRequest, hashKey: Buffer | undefined): string {
   const body = request.body === undefined ? '' : canonicalJson(request.body);
-  return crypto.createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
+  const text = `${request.method} ${request.url}\n${body}`;
+  // Bodies may hold passwords; with a server-side key, the stored digest cannot be used to
+  // guess them offline. Without one it is a plain SHA-256.
+  const digest = hashKey ? crypto.createHmac('sha256', hashKey) : crypto.createHash('sha256');
+  return digest.update(text).digest('hex');
 }
 
 export interface IdempotencyOptions {
   db: Kysely<Database>;
   clock: Clock;
+  /** Key for the stored request digests (HMAC-SHA-256); kept outside the database. */
+  hashKey?: Buffer;
 }
 
 /**
  * `Idempotency-Key` on POST (IETF draft semantics, Stripe's behaviour): the first request's
  * answer is stored and replayed to retries with the same key and body; the same key with another
  * body → 422; a retry while the first still runs → 409. Keys are scoped per user and kept 24 h.
- * Server faults (5xx) are not stored, so the client may retry them.
+ * Server faults (5xx) are not stored, so the client may retry them. Answers marked
+ * `Cache-Control: no-store` (they hold a secret) are not stored either: a retry gets 409 CONFLICT
+ * pointing at the object the first request created.
  */
-export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, { db, clock }) => {
+export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, { db, clock, hashKey }) => {
   app.decorateRequest('idempotency', null);
+  let nextPruneAt = 0;
 
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return;
+    // Streamed bodies (NDJSON imports, uploads) are not buffered, so they cannot be compared or
+    // replayed; those routes are idempotent by design (upsert, content addressing).
+    if (isStream(request.body)) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new InputError('Idempotency-Key must be 1–255 printable ASCII characters', { header: 'idempotency-key' });
     }
     const principal = `user:${request.principal.user.id}`;
-    const hash = requestHash(request);
+    const hash = requestHash(request, hashKey);
     const now = isoNow(clock);
+    // Keys are remembered for RETENTION_MS only: an expired key starts afresh, and expired
+    // records are swept now and then so the table does not grow without bound.
+    if (Date.parse(now) >= nextPruneAt) {
+      nextPruneAt = Date.parse(now) + PRUNE_INTERVAL_MS;
+      await idempotencyRepository.deleteExpired(db, now);
+    } else {
+      await idempotencyRepository.deleteExpiredKey(db, principal, key, now);
+    }
     const inserted = await idempotencyRepository.tryInsert(db, {
       principal,
       key,
@@ -89,6 +116,13 @@ export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, {
       throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed');
     }
     const headers = JSON.parse(existing.response_headers ?? '{}') as Record<string, string>;
+    if (existing.response_body === null) {
+      throw new AppError(
+        'CONFLICT',
+        'A request with this Idempotency-Key already succeeded, but its answer held a secret that is shown only once, so it is not replayed',
+        { firstStatus: existing.status_code, ...(headers.location !== undefined && { location: headers.location }) },
+      );
+    }
     reply.headers({ ...headers, 'idempotent-replayed': 'true' });
     reply.code(existing.status_code ?? 200);
     return reply.send(existing.response_body ?? '');
@@ -107,9 +141,19 @@ export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, {
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
+    // An answer marked `Cache-Control: no-store` carries a secret shown once (a new token, a
+    // generated password): storing it would keep that secret in plain in the database. Only the
+    // fact that the request succeeded is kept; a retry learns that, not the secret.
+    const noStore = /\bno-store\b/i.test(String(reply.getHeader('cache-control') ?? ''));
     await idempotencyRepository.complete(db, state.principal, state.key, {
       statusCode: reply.statusCode,
-      body: typeof payload === 'string' ? payload : payload === null || payload === undefined ? '' : String(payload),
+      body: noStore
+        ? null
+        : typeof payload === 'string'
+          ? payload
+          : payload === null || payload === undefined
+            ? ''
+            : String(payload),
       headers: JSON.stringify(headers),
     });
     return payload;

@@ -18,7 +18,11 @@ describe.each(testDatabaseKinds())('platform smoke on %s', (kind) => {
   });
 
   it('creates a user, audits it, and the chain verifies', async () => {
-    const res = await t.request({ method: 'POST', url: '/api/v1/users', body: { username: 'smoke', roles: ['engineer'] } });
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v1/users',
+      body: { username: 'smoke', roles: ['engineer'] },
+    });
     expect(res.statusCode).toBe(201);
     const verify = await t.request({ method: 'GET', url: '/api/v1/audit/verify' });
     expect(verify.json()).toMatchObject({ ok: true });

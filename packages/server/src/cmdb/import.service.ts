@@ -1,0 +1,514 @@
+import type { Kysely } from 'kysely';
+import type { Actor } from '../platform/actor.js';
+import type { AuditTrail } from '../platform/audit/audit.service.js';
+import { canonicalJson } from '../platform/audit/canonical-json.js';
+import { type Clock, isoNow } from '../platform/clock.js';
+import type { Db, SlipwayDatabase } from '../platform/database.js';
+import type { Database } from '../platform/database-schema.js';
+import { DomainRuleError } from '../platform/errors.js';
+import { diffRecords, validateAttributes } from './attribute-validation.js';
+import { ciRepository } from './ci.repository.js';
+import type { CiClass } from './ci-class.repository.js';
+import type { CiClassService } from './ci-class.service.js';
+import { graphChangeRepository } from './graph/graph.repository.js';
+import type { ImpactService } from './impact.service.js';
+import {
+  type CreatedEdge,
+  ciKey,
+  type EdgeRow,
+  type ExistingCi,
+  type HistoryRowInput,
+  importWriter,
+  type NewCiRow,
+  pruneRelationships,
+} from './import.repository.js';
+import {
+  type CiRecord,
+  type ImportRecord,
+  isLineError,
+  type LineError,
+  parseImportLine,
+  type RelationshipRecord,
+} from './import-parser.js';
+import { readJson } from './json-column.js';
+
+/** Lines handled per transaction. */
+const CHUNK_LINES = 5000;
+/** Longest accepted line (bytes); longer lines are reported and skipped. */
+const MAX_LINE_BYTES = 1 << 20;
+/** Errors listed in the answer; beyond this only counted. */
+const MAX_REPORTED_ERRORS = 1000;
+/** CI references remembered between chunks (bounded memory: misses go to the database). */
+const REF_CACHE_LIMIT = 500_000;
+/** Up to this many relationship changes are logged one by one; more become one `reload`. */
+const LOG_EACH_LIMIT = 5000;
+/** A CI seen again is re-stamped at most this often (re-importing identical data writes nothing). */
+const SEEN_REFRESH_MS = 12 * 3_600_000;
+
+export const SOURCE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface ImportOptions {
+  /** Name of the feed (discovery tool, spreadsheet…); relationships remember it as their origin. */
+  source?: string | undefined;
+  /** All or nothing: any bad line rejects the whole import. */
+  atomic?: boolean | undefined;
+  /** Remove relationships of `source` that this import no longer contains (reconciliation). */
+  prune?: boolean | undefined;
+  /** Called after each chunk, for progress reporting. */
+  onProgress?: ((lines: number) => void) | undefined;
+}
+
+export interface ImportResult {
+  cis: { created: number; updated: number; unchanged: number };
+  relationships: { created: number; unchanged: number; pruned: number };
+  errors: LineError[];
+  errorCount: number;
+  lines: number;
+  durationMs: number;
+}
+
+interface ChunkOutcome {
+  ciCreated: number;
+  ciUpdated: number;
+  ciUnchanged: number;
+  relCreated: CreatedEdge[];
+  relUnchanged: number;
+  ciCreatedIds: { id: number; class: string }[];
+}
+
+/** Splits a byte stream into numbered lines, refusing overlong ones without buffering them. */
+async function* readLines(
+  body: AsyncIterable<Buffer | string>,
+): AsyncGenerator<{ text: string; line: number; tooLong: boolean }> {
+  let pending = '';
+  let line = 0;
+  let skipping = false;
+  for await (const chunk of body) {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      if (newline < 0) break;
+      const piece = text.slice(start, newline);
+      line++;
+      if (skipping) {
+        skipping = false;
+        pending = '';
+        yield { text: '', line, tooLong: true };
+      } else {
+        const full = pending + piece;
+        pending = '';
+        yield { text: full.endsWith('\r') ? full.slice(0, -1) : full, line, tooLong: false };
+      }
+      start = newline + 1;
+    }
+    if (!skipping) {
+      pending += text.slice(start);
+      if (pending.length > MAX_LINE_BYTES) {
+        skipping = true;
+        pending = '';
+      }
+    }
+  }
+  if (skipping) yield { text: '', line: line + 1, tooLong: true };
+  else if (pending.length > 0) yield { text: pending, line: line + 1, tooLong: false };
+}
+
+/**
+ * Streaming CMDB import (NDJSON): CIs upserted by class/name, relationships by (source, type,
+ * target). Lines are processed in chunks, each its own transaction with its own audit entry
+ * (or one transaction for all with `atomic`). Identical data changes nothing and writes no
+ * history. The impact index takes the whole import at once when it ends.
+ */
+export class ImportService {
+  constructor(
+    private readonly database: SlipwayDatabase,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
+    private readonly classes: CiClassService,
+    private readonly impact: ImpactService,
+  ) {}
+
+  private get db(): Kysely<Database> {
+    return this.database.db;
+  }
+
+  async run(actor: Actor, body: AsyncIterable<Buffer | string>, options: ImportOptions = {}): Promise<ImportResult> {
+    const started = performance.now();
+    const source = options.source ?? null;
+    const origin = source ?? 'import';
+    const importStartedAt = isoNow(this.clock);
+    const result: ImportResult = {
+      cis: { created: 0, updated: 0, unchanged: 0 },
+      relationships: { created: 0, unchanged: 0, pruned: 0 },
+      errors: [],
+      errorCount: 0,
+      lines: 0,
+      durationMs: 0,
+    };
+    const classes = new Map((await this.classes.list()).map((c) => [c.name, c]));
+    const refCache = new Map<string, number>();
+    const createdEdges: CreatedEdge[] = [];
+    const removedEdges: CreatedEdge[] = [];
+    const createdCis: { id: number; class: string }[] = [];
+    const addError = (error: LineError) => {
+      result.errorCount++;
+      if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
+    };
+
+    const processChunk = async (tx: Db, records: ImportRecord[]) => {
+      const outcome = await this.#chunk(
+        tx,
+        records,
+        classes,
+        refCache,
+        actor,
+        source,
+        origin,
+        importStartedAt,
+        options.prune === true,
+        addError,
+      );
+      result.cis.created += outcome.ciCreated;
+      result.cis.updated += outcome.ciUpdated;
+      result.cis.unchanged += outcome.ciUnchanged;
+      result.relationships.created += outcome.relCreated.length;
+      result.relationships.unchanged += outcome.relUnchanged;
+      if (createdEdges.length <= LOG_EACH_LIMIT) createdEdges.push(...outcome.relCreated);
+      else createdEdges.length = LOG_EACH_LIMIT + 1;
+      if (createdCis.length <= LOG_EACH_LIMIT) createdCis.push(...outcome.ciCreatedIds);
+      return outcome;
+    };
+
+    const auditChunk = (tx: Db, outcome: ChunkOutcome, firstLine: number, lastLine: number) =>
+      this.audit.record(tx, actor, {
+        action: 'cmdb.import',
+        objectType: 'import',
+        objectId: source,
+        after: {
+          source,
+          lines: `${firstLine}-${lastLine}`,
+          cis: { created: outcome.ciCreated, updated: outcome.ciUpdated, unchanged: outcome.ciUnchanged },
+          relationships: { created: outcome.relCreated.length, unchanged: outcome.relUnchanged },
+        },
+      });
+
+    const chunks = this.#chunks(body, result, addError);
+    if (options.atomic) {
+      await this.db
+        .transaction()
+        .execute(async (tx) => {
+          let first = 1;
+          for await (const records of chunks) {
+            const outcome = await processChunk(tx, records);
+            await auditChunk(tx, outcome, first, result.lines);
+            first = result.lines + 1;
+            options.onProgress?.(result.lines);
+          }
+          if (result.errorCount > 0) throw new AtomicImportRejected();
+          if (options.prune && source) removedEdges.push(...(await pruneRelationships(tx, source, importStartedAt)));
+          await this.#logGraphChanges(tx, createdCis, createdEdges, result, removedEdges);
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof AtomicImportRejected)) throw error;
+        });
+      if (result.errorCount > 0) {
+        result.errors.sort((a, b) => a.line - b.line);
+        throw new DomainRuleError(
+          `Atomic import rejected: ${result.errorCount} line(s) have errors; nothing was imported`,
+          {
+            errors: result.errors,
+            errorCount: result.errorCount,
+          },
+        );
+      }
+    } else {
+      let first = 1;
+      for await (const records of chunks) {
+        await this.db.transaction().execute(async (tx) => {
+          const outcome = await processChunk(tx, records);
+          await auditChunk(tx, outcome, first, result.lines);
+        });
+        first = result.lines + 1;
+        options.onProgress?.(result.lines);
+      }
+      await this.db.transaction().execute(async (tx) => {
+        if (options.prune && source) {
+          removedEdges.push(...(await pruneRelationships(tx, source, importStartedAt)));
+          if (removedEdges.length > 0) {
+            await this.audit.record(tx, actor, {
+              action: 'cmdb.import.prune',
+              objectType: 'import',
+              objectId: source,
+              after: { source, removedRelationships: removedEdges.length },
+            });
+          }
+        }
+        await this.#logGraphChanges(tx, createdCis, createdEdges, result, removedEdges);
+      });
+    }
+    result.relationships.pruned = removedEdges.length;
+    result.errors.sort((a, b) => a.line - b.line);
+    await this.impact.sync();
+    result.durationMs = Math.round(performance.now() - started);
+    return result;
+  }
+
+  /** Groups parsed lines into chunks; parse errors are reported and skipped. */
+  async *#chunks(body: AsyncIterable<Buffer | string>, result: ImportResult, addError: (e: LineError) => void) {
+    let records: ImportRecord[] = [];
+    for await (const { text, line, tooLong } of readLines(body)) {
+      result.lines = line;
+      if (tooLong) {
+        addError({ line, code: 'LINE_TOO_LONG', message: `Line is longer than ${MAX_LINE_BYTES} bytes` });
+        continue;
+      }
+      const parsed = parseImportLine(text, line);
+      if (parsed === undefined) continue;
+      if (isLineError(parsed)) addError(parsed);
+      else records.push(parsed);
+      if (records.length >= CHUNK_LINES) {
+        yield records;
+        records = [];
+      }
+    }
+    if (records.length > 0) yield records;
+  }
+
+  async #chunk(
+    tx: Db,
+    records: ImportRecord[],
+    classes: Map<string, CiClass>,
+    refCache: Map<string, number>,
+    actor: Actor,
+    source: string | null,
+    origin: string,
+    importStartedAt: string,
+    prune: boolean,
+    addError: (e: LineError) => void,
+  ): Promise<ChunkOutcome> {
+    const writer = importWriter(this.database, tx);
+    const now = isoNow(this.clock);
+    const context = `import:${source ?? 'api'}`;
+    const outcome: ChunkOutcome = {
+      ciCreated: 0,
+      ciUpdated: 0,
+      ciUnchanged: 0,
+      relCreated: [],
+      relUnchanged: 0,
+      ciCreatedIds: [],
+    };
+
+    // CIs: the last line for a class/name within the chunk wins.
+    const ciLines = new Map<string, CiRecord>();
+    for (const r of records) {
+      if (r.kind !== 'ci') continue;
+      const ciClass = classes.get(r.class);
+      if (!ciClass) {
+        addError({ line: r.line, code: 'UNKNOWN_CLASS', message: `Unknown CI class "${r.class}"` });
+        continue;
+      }
+      const problems = validateAttributes(ciClass.name, ciClass.attributes, r.attributes ?? {});
+      if (problems.length > 0) {
+        const p = problems[0] as { attribute: string; message: string };
+        addError({ line: r.line, code: 'INVALID_ATTRIBUTE', message: `attributes/${p.attribute} ${p.message}` });
+        continue;
+      }
+      ciLines.set(ciKey(r.class, r.name), r);
+    }
+    const existing = await writer.lookupCis([...ciLines.values()].map((r) => ({ class: r.class, name: r.name })));
+    const inserts: { record: CiRecord; row: NewCiRow }[] = [];
+    const touches: number[] = [];
+    const history: HistoryRowInput[] = [];
+    const historyOf = (ciId: number, action: string, changes: Record<string, unknown>): HistoryRowInput => ({
+      ciId,
+      at: now,
+      actorId: actor.userId,
+      actorName: actor.username,
+      requestId: actor.requestId,
+      context,
+      action,
+      changes: canonicalJson(changes),
+    });
+    for (const [key, record] of ciLines) {
+      const current = existing.get(key);
+      if (!current) {
+        inserts.push({
+          record,
+          row: {
+            class: record.class,
+            name: record.name,
+            status: record.status ?? 'active',
+            environment: record.environment ?? null,
+            owner: record.owner ?? null,
+            criticality: record.criticality ?? null,
+            attributes: canonicalJson(record.attributes ?? {}),
+            source,
+            at: now,
+          },
+        });
+        continue;
+      }
+      refCache.set(key, current.id);
+      const changed = await this.#applyCiChange(tx, current, record, source, now);
+      if (changed) {
+        outcome.ciUpdated++;
+        history.push(historyOf(current.id, 'update', changed));
+      } else {
+        outcome.ciUnchanged++;
+        const lastSeen = current.last_seen_at ? Date.parse(current.last_seen_at) : 0;
+        if (Date.parse(now) - lastSeen > SEEN_REFRESH_MS) touches.push(current.id);
+      }
+    }
+    const ids = await writer.insertCis(inserts.map((i) => i.row));
+    inserts.forEach(({ record, row }, i) => {
+      const id = ids[i] as number;
+      refCache.set(ciKey(record.class, record.name), id);
+      outcome.ciCreatedIds.push({ id, class: row.class });
+      history.push(historyOf(id, 'create', {}));
+    });
+    outcome.ciCreated = inserts.length;
+    await writer.touchCis(touches, source, now);
+    await writer.insertHistory(history);
+
+    // Relationships: resolve both ends (this import's CIs first, then the database).
+    const relationships = records.filter((r): r is RelationshipRecord => r.kind === 'relationship');
+    const unresolved = new Map<string, { class: string; name: string }>();
+    for (const r of relationships) {
+      for (const [c, n] of [
+        [r.sourceClass, r.sourceName],
+        [r.targetClass, r.targetName],
+      ] as const) {
+        const key = ciKey(c, n);
+        if (!refCache.has(key)) unresolved.set(key, { class: c, name: n });
+      }
+    }
+    if (unresolved.size > 0) {
+      for (const [key, row] of await writer.lookupCis([...unresolved.values()])) refCache.set(key, row.id);
+    }
+    const edges: EdgeRow[] = [];
+    const seenInChunk = new Set<string>();
+    for (const r of relationships) {
+      const sourceId = refCache.get(ciKey(r.sourceClass, r.sourceName));
+      const targetId = refCache.get(ciKey(r.targetClass, r.targetName));
+      if (sourceId === undefined || targetId === undefined) {
+        const missing =
+          sourceId === undefined ? `${r.sourceClass}/${r.sourceName}` : `${r.targetClass}/${r.targetName}`;
+        addError({
+          line: r.line,
+          code: 'UNKNOWN_CI',
+          message: `No CI ${missing} (CIs must come before the relationships that use them)`,
+        });
+        continue;
+      }
+      const edgeKey = `${sourceId}|${r.type}|${targetId}`;
+      if (seenInChunk.has(edgeKey)) {
+        outcome.relUnchanged++;
+        continue;
+      }
+      seenInChunk.add(edgeKey);
+      edges.push({ sourceId, type: r.type, targetId });
+    }
+    outcome.relCreated = await writer.insertEdges(edges, origin, now);
+    outcome.relUnchanged += edges.length - outcome.relCreated.length;
+    if (prune && source) await writer.markEdgesSeen(edges, origin, importStartedAt);
+
+    if (refCache.size > REF_CACHE_LIMIT) {
+      let drop = refCache.size - REF_CACHE_LIMIT / 2;
+      for (const key of refCache.keys()) {
+        if (drop-- <= 0) break;
+        refCache.delete(key);
+      }
+    }
+    return outcome;
+  }
+
+  /** Updates a CI from an import line (fields the line leaves out are kept); returns the changes or undefined. */
+  async #applyCiChange(
+    tx: Db,
+    current: ExistingCi,
+    record: CiRecord,
+    source: string | null,
+    now: string,
+  ): Promise<Record<string, { from: unknown; to: unknown }> | undefined> {
+    const currentAttributes = readJson<Record<string, unknown>>(current.attributes as string);
+    const attributes = { ...currentAttributes };
+    for (const [key, value] of Object.entries(record.attributes ?? {})) {
+      if (value === null) delete attributes[key];
+      else attributes[key] = value;
+    }
+    const before = {
+      status: current.status,
+      environment: current.environment,
+      owner: current.owner,
+      criticality: current.criticality,
+      ...Object.fromEntries(Object.entries(currentAttributes).map(([k, v]) => [`attributes.${k}`, v])),
+    };
+    const after = {
+      status: record.status ?? current.status,
+      environment: record.environment !== undefined ? record.environment : current.environment,
+      owner: record.owner !== undefined ? record.owner : current.owner,
+      criticality: record.criticality !== undefined ? record.criticality : current.criticality,
+      ...Object.fromEntries(Object.entries(attributes).map(([k, v]) => [`attributes.${k}`, v])),
+    };
+    const changes = diffRecords(before, after);
+    if (Object.keys(changes).length === 0) return undefined;
+    await ciRepository.update(tx, current.id, current.version, {
+      status: after.status,
+      environment: after.environment,
+      owner: after.owner,
+      criticality: after.criticality,
+      attributes: canonicalJson(attributes),
+      source,
+      last_seen_at: now,
+      updated_at: now,
+    });
+    return changes;
+  }
+
+  /**
+   * Tells every instance's impact index about the import: one entry per change when few, or a
+   * single `reload` (rebuild from the tables) when many. Written last, so no instance sees half
+   * an import.
+   */
+  async #logGraphChanges(
+    tx: Db,
+    createdCis: { id: number; class: string }[],
+    createdEdges: CreatedEdge[],
+    result: ImportResult,
+    removedEdges: CreatedEdge[],
+  ): Promise<void> {
+    const at = isoNow(this.clock);
+    const changes = result.cis.created + result.relationships.created + removedEdges.length;
+    if (changes === 0) return;
+    if (
+      result.cis.created > LOG_EACH_LIMIT ||
+      result.relationships.created > LOG_EACH_LIMIT ||
+      removedEdges.length > LOG_EACH_LIMIT
+    ) {
+      await graphChangeRepository.append(tx, [{ op: 'reload', at }]);
+      return;
+    }
+    await graphChangeRepository.append(tx, [
+      ...createdCis.map((c) => ({ op: 'ci', source_id: c.id, type: c.class, at })),
+      ...createdEdges.map((e) => ({
+        op: 'add',
+        relationship_id: e.id,
+        source_id: e.sourceId,
+        type: e.type,
+        target_id: e.targetId,
+        at,
+      })),
+      ...removedEdges.map((e) => ({
+        op: 'remove',
+        relationship_id: e.id,
+        source_id: e.sourceId,
+        type: e.type,
+        target_id: e.targetId,
+        at,
+      })),
+    ]);
+  }
+}
+
+class AtomicImportRejected extends Error {}
