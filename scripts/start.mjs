@@ -25,7 +25,8 @@ function run(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const packages = ['model', 'server', 'cli'];
+// packages/web counts too: its dist is the Vite build of the UI that the server serves at /.
+const packages = ['model', 'server', 'cli', 'web'];
 const stale = packages.some((name) => {
   const pkg = path.join(root, 'packages', name);
   return newest(path.join(pkg, 'dist')) === 0 || newest(path.join(pkg, 'src')) > newest(path.join(pkg, 'dist'));
@@ -35,4 +36,7 @@ if (stale) {
   run('npm', ['run', 'build']);
 }
 
-run(process.execPath, [path.join(root, 'packages/cli/bin/slipway.js'), 'serve', ...process.argv.slice(2)]);
+// A newcomer's first start shows the demo organisation (it only ever loads into an empty
+// database); SLIPWAY_DEMO=0 starts with an empty CMDB instead.
+const demo = process.env.SLIPWAY_DEMO === '0' ? [] : ['--demo'];
+run(process.execPath, [path.join(root, 'packages/cli/bin/slipway.js'), 'serve', ...demo, ...process.argv.slice(2)]);

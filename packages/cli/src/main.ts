@@ -1,20 +1,13 @@
-import { SLIPWAY_VERSION } from '@slipway/server';
-import { Command, CommanderError } from 'commander';
-import { registerMigrate } from './commands/migrate.js';
-import { registerServe } from './commands/serve.js';
+import { processIo } from './cli-io.js';
+import { runCli } from './cli-program.js';
 
-const program = new Command();
-program
-  .name('slipway')
-  .description('Slipway: ITIL release management with a CMDB at its centre')
-  .version(SLIPWAY_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+// `slipway user list | head` closes the pipe early; that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 
-registerServe(program);
-registerMigrate(program);
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  console.error(`slipway: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+// exitCode, not exit(): `serve` resolves once listening and the server keeps the process alive.
+process.exitCode = await runCli(process.argv.slice(2), processIo());

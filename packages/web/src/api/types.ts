@@ -1,0 +1,35 @@
+import type { paths } from '@slipway/client';
+
+// The shapes the UI reads, taken from the OpenAPI document through the generated client types,
+// so a change to a server response schema shows up here as a type error.
+
+type JsonBody<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;
+
+/** The JSON body of a success answer of an operation. */
+type Answer<
+  Path extends keyof paths,
+  Method extends 'get' | 'post' | 'put' | 'patch' | 'delete',
+  Status extends number = 200,
+> = paths[Path][Method] extends { responses: infer Responses }
+  ? Status extends keyof Responses
+    ? JsonBody<Responses[Status]>
+    : never
+  : never;
+
+export type User = Answer<'/api/v1/users/me', 'get'>;
+/** A new user; `initialPassword` is present only when Slipway generated it (shown once). */
+export type CreatedUser = Answer<'/api/v1/users', 'post', 201>;
+export type SessionInfo = Answer<'/api/v1/auth/session', 'get'>;
+export type LoginResponse = Answer<'/api/v1/auth/login', 'post'>;
+export type ApiToken = Answer<'/api/v1/tokens/{id}', 'get'>;
+/** A new token with its secret, which the server keeps only as a hash. */
+export type CreatedToken = Answer<'/api/v1/tokens', 'post', 201>;
+export type AuditEntry = Answer<'/api/v1/audit', 'get'>['items'][number];
+export type AuditVerification = Answer<'/api/v1/audit/verify', 'get'>;
+export type AuditProblem = AuditVerification['problems'][number];
+
+/** `{ items, next }` of every collection; `next` is the opaque cursor of the following page. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}

@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp, resolveConfig, type SlipwayApp } from '@slipway/server';
+import { type Browser, chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_ROOT = path.resolve(here, '../..');
+export const REPO_ROOT = path.resolve(WEB_ROOT, '../..');
+export const WEB_DIST = path.join(WEB_ROOT, 'dist');
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs/screenshots');
+
+/** Debian's chromium package; playwright never downloads a browser of its own here. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123';
+
+/** Whether the browser tests run, and a reason when they do not. */
+export function browserAvailability(): { run: boolean; required: boolean } {
+  const present = fs.existsSync(CHROMIUM_PATH);
+  const required = process.env.SLIPWAY_REQUIRE_BROWSER === '1';
+  if (!present && !required) {
+    process.stderr.write(
+      `\n*** WARNING: ${CHROMIUM_PATH} is missing: the web UI end-to-end tests are SKIPPED.\n` +
+        '*** Install it with: apt-get update && apt-get install -y chromium   (CI sets SLIPWAY_REQUIRE_BROWSER=1)\n\n',
+    );
+  }
+  return { run: present || required, required };
+}
+
+function newestMtime(target: string, skip: (file: string) => boolean = () => false): number {
+  if (!fs.existsSync(target)) return 0;
+  const stat = fs.statSync(target);
+  if (!stat.isDirectory()) return skip(target) ? 0 : stat.mtimeMs;
+  let latest = 0;
+  for (const entry of fs.readdirSync(target)) latest = Math.max(latest, newestMtime(path.join(target, entry), skip));
+  return latest;
+}
+
+/** Tests and the e2e folder are not part of the bundle: editing them needs no rebuild. */
+function isNotBundled(file: string): boolean {
+  return file.includes(`${path.sep}e2e${path.sep}`) || file.endsWith('.test.ts');
+}
+
+function webBuildIsFresh(): boolean {
+  const index = path.join(WEB_DIST, 'index.html');
+  if (!fs.existsSync(index)) return false;
+  const built = fs.statSync(index).mtimeMs;
+  const inputs = [
+    path.join(WEB_ROOT, 'src'),
+    path.join(WEB_ROOT, 'public'),
+    path.join(WEB_ROOT, 'index.html'),
+    path.join(WEB_ROOT, 'vite.config.ts'),
+    path.join(REPO_ROOT, 'packages/model/src'),
+    path.join(REPO_ROOT, 'packages/client/src'),
+  ];
+  return inputs.every((input) => newestMtime(input, isNotBundled) <= built);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Makes sure packages/web/dist is a build of the current sources, running `vite build` when it
+ * is missing or older. Test files run in parallel processes, so a lock directory (mkdir is
+ * atomic) lets exactly one of them build while the others wait.
+ */
+export async function ensureWebBuild(): Promise<void> {
+  if (webBuildIsFresh()) return;
+  const lock = path.join(WEB_ROOT, '.e2e-build-lock');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than two minutes belongs to a run that died.
+      if (fs.existsSync(lock) && Date.now() - fs.statSync(lock).mtimeMs > 120_000) fs.rmSync(lock, { recursive: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}; remove it if no build is running`);
+      await sleep(200);
+    }
+  }
+  try {
+    if (webBuildIsFresh()) return;
+    const vite = path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js');
+    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+      cwd: WEB_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (result.status !== 0) {
+      throw new Error(
+        `The web UI build failed, so the end-to-end tests cannot run. Run "npm run build -w @slipway/web" to see why.\n` +
+          `${result.stdout ?? ''}${result.stderr ?? ''}`,
+      );
+    }
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface RunningSlipway {
+  baseUrl: string;
+  slipway: SlipwayApp;
+  /** A JSON request to the API as the bootstrap admin, with another bearer token, or with none (''). */
+  api<T>(method: string, apiPath: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Slipway on loopback: temporary SQLite database and data directory, every route, the
+ * web UI from packages/web/dist, and the `SLIPWAY_ADMIN_TOKEN` bootstrap admin for setup calls.
+ */
+export async function startSlipway(): Promise<RunningSlipway> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-e2e-'));
+  const config = resolveConfig(
+    { db: `sqlite:${path.join(dataDir, 'slipway.db')}`, dataDir, port: 0, host: '127.0.0.1' },
+    { SLIPWAY_ADMIN_TOKEN: ADMIN_TOKEN },
+  );
+  // Only errors: a fault in the server during a browser test should be visible in the output.
+  const slipway = await buildApp(config, { logger: { level: 'error' } });
+  await slipway.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = slipway.app.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    slipway,
+    async api<T>(method: string, apiPath: string, body?: unknown, token = ADMIN_TOKEN) {
+      const response = await fetch(`${baseUrl}${apiPath}`, {
+        method,
+        headers: {
+          ...(token && { authorization: `Bearer ${token}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    async close() {
+      await slipway.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `SLIPWAY_REQUIRE_BROWSER=1 but ${CHROMIUM_PATH} is missing: apt-get update && apt-get install -y chromium`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
