@@ -1,4 +1,5 @@
 export * from './cmdb.js';
 export * from './errors.js';
 export * from './permissions.js';
+export * from './policy.js';
 export * from './roles.js';

@@ -5,7 +5,8 @@ import type { Role } from './roles.js';
  * (or declares itself public); the server refuses to start if a route does not.
  * The UI and the CLI read the same table to show only what a role may do.
  *
- * Invariant: `auditor` appears only on permissions ending in `.read`.
+ * Invariant: `auditor` appears only on permissions ending in `.read`, and on `self.write` (their own
+ * password and API tokens).
  */
 export const PERMISSIONS = {
   'self.read': {
@@ -43,6 +44,98 @@ export const PERMISSIONS = {
   'cmdb.schema': {
     roles: ['admin'],
     description: 'Add CI classes and attributes',
+  },
+  'policy.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read the release policy and its history',
+  },
+  'policy.write': {
+    roles: ['admin'],
+    description: 'Apply a new version of the release policy (those who are gated by it do not set it)',
+  },
+  'library.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read the software library (artifacts, signatures, SBOMs, compliance)',
+  },
+  'library.write': {
+    roles: ['admin', 'release_manager', 'engineer'],
+    description: 'Push artifacts, attach signatures and SBOMs, verify integrity',
+  },
+  'library.approve': {
+    roles: ['release_manager', 'change_manager'],
+    description: "Approve or retire artifacts (never one's own upload)",
+  },
+  'library.admin': {
+    roles: ['admin'],
+    description: 'Manage trusted signing keys',
+  },
+  'hardware.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read the hardware store: models, stock, reservations',
+  },
+  'hardware.write': {
+    roles: ['admin', 'release_manager', 'engineer'],
+    description: 'Receive, move, reserve and retire hardware stock',
+  },
+  'changes.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read changes, the change calendar, freezes and conflicts',
+  },
+  'changes.write': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer'],
+    description: 'Raise changes and edit them until they are authorised',
+  },
+  'changes.approve': {
+    roles: ['change_manager', 'cab_member'],
+    description: "Approve or reject changes as a CAB or ECAB member (never one's own)",
+  },
+  'changes.manage': {
+    roles: ['admin', 'change_manager'],
+    description: 'Assess and schedule changes, manage freezes, maintenance windows and standard-change templates',
+  },
+  'releases.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read releases, plans, tests, readiness, notes and evidence',
+  },
+  'releases.write': {
+    roles: ['admin', 'release_manager'],
+    description: 'Create and plan releases, add contents, move them through their lifecycle',
+  },
+  'releases.test': {
+    roles: ['admin', 'release_manager', 'engineer'],
+    description: 'Record test results and evidence for releases (also CI pipelines with a token)',
+  },
+  'releases.approve': {
+    roles: ['change_manager', 'cab_member'],
+    description: "Approve releases (never one's own)",
+  },
+  'rollouts.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Watch rollouts and their events',
+  },
+  'rollouts.execute': {
+    roles: ['admin', 'release_manager'],
+    description: 'Start, pause, resume, abort, activate and back out rollouts',
+  },
+  'rollouts.confirm': {
+    roles: ['release_manager', 'engineer'],
+    description: 'Confirm manual rollout steps and health gates',
+  },
+  'incidents.read': {
+    roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
+    description: 'Read incidents',
+  },
+  'incidents.write': {
+    roles: ['admin', 'release_manager', 'change_manager', 'engineer'],
+    description: 'Record incidents and what caused them',
+  },
+  'maturity.write': {
+    roles: ['admin', 'release_manager', 'change_manager'],
+    description: 'Run maturity assessments',
+  },
+  'webhooks.manage': {
+    roles: ['admin'],
+    description: 'Manage webhook subscriptions and the outbound allow-list',
   },
 } as const satisfies Record<string, { roles: readonly Role[]; description: string }>;
 

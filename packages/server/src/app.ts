@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Registry } from 'prom-client';
 import { cmdbRoutes, createCmdbServices, startCmdb } from './cmdb/cmdb.module.js';
 import { loadDemoOnFirstStart } from './cmdb/demo/demo-loader.js';
+import { systemActor } from './platform/actor.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { AuditTrail } from './platform/audit/audit.service.js';
 import { loadOrCreateAuditKeys } from './platform/audit/audit-keys.js';
@@ -31,6 +32,8 @@ import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
 import { webRoutes } from './platform/http/web.routes.js';
 import { migrateToLatest } from './platform/migrator.js';
+import { policyRoutes } from './policy/policy.routes.js';
+import { PolicyService } from './policy/policy.service.js';
 import { SLIPWAY_VERSION } from './version.js';
 
 export interface BuildOptions {
@@ -67,7 +70,8 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
   const users = new UserService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const tokens = new TokenService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const cmdb = createCmdbServices(database, audit, clock);
-  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens, cmdb };
+  const policy = new PolicyService(database.db, audit, clock);
+  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens, cmdb, policy };
 }
 
 /**
@@ -161,10 +165,12 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
   await app.register(tokenRoutes, ctx);
   await app.register(auditRoutes, ctx);
   await app.register(cmdbRoutes, ctx);
+  await app.register(policyRoutes, ctx);
   await app.register(webRoutes, {});
 
   await app.ready();
   await startCmdb(ctx.cmdb, app.log);
+  await ctx.policy.ensureDefault(systemActor('bootstrap'));
   // Only into an empty CMDB (first start): never mixed with an organisation's own data.
   if (config.demo) await loadDemoOnFirstStart(ctx, app.log);
 

@@ -575,7 +575,7 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
@@ -900,7 +900,7 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
@@ -5504,6 +5504,1194 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current release policy */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            /** @description The document exactly as applied */
+                            yaml: string;
+                            policy: {
+                                environments: string[];
+                                /** @enum {string} */
+                                versioning: "semver" | "calver" | "sequence";
+                                releaseTypes: {
+                                    major: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    minor: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    emergency: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                };
+                                licences: {
+                                    allow: string[];
+                                    deny: string[];
+                                    /** @enum {string} */
+                                    unknown: "review" | "deny";
+                                };
+                                signatures: {
+                                    requiredFor: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging")[];
+                                };
+                                changes: {
+                                    approvals: {
+                                        standard: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                        normal: {
+                                            low: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            moderate: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            very_high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                        };
+                                        emergency: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                    };
+                                    risk: {
+                                        thresholds: {
+                                            moderate: number;
+                                            high: number;
+                                            very_high: number;
+                                        };
+                                        weights: {
+                                            impactSize: number;
+                                            criticality: number;
+                                            changeType: number;
+                                            environment: number;
+                                            notice: number;
+                                            backoutPlan: number;
+                                            recentFailures: number;
+                                            freezeProximity: number;
+                                        };
+                                        impactSizeFull: number;
+                                        shortNoticeDays: number;
+                                        recentFailureDays: number;
+                                        freezeProximityDays: number;
+                                    };
+                                    emergencyReviewDays: number;
+                                };
+                            };
+                            comment: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        /** Apply a new version of the policy (YAML body; validated; If-Match guards against lost edits) */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description Why this version (shown in the history) */
+                    comment?: string;
+                };
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            /** @description The document exactly as applied */
+                            yaml: string;
+                            policy: {
+                                environments: string[];
+                                /** @enum {string} */
+                                versioning: "semver" | "calver" | "sequence";
+                                releaseTypes: {
+                                    major: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    minor: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    emergency: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                };
+                                licences: {
+                                    allow: string[];
+                                    deny: string[];
+                                    /** @enum {string} */
+                                    unknown: "review" | "deny";
+                                };
+                                signatures: {
+                                    requiredFor: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging")[];
+                                };
+                                changes: {
+                                    approvals: {
+                                        standard: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                        normal: {
+                                            low: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            moderate: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            very_high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                        };
+                                        emergency: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                    };
+                                    risk: {
+                                        thresholds: {
+                                            moderate: number;
+                                            high: number;
+                                            very_high: number;
+                                        };
+                                        weights: {
+                                            impactSize: number;
+                                            criticality: number;
+                                            changeType: number;
+                                            environment: number;
+                                            notice: number;
+                                            backoutPlan: number;
+                                            recentFailures: number;
+                                            freezeProximity: number;
+                                        };
+                                        impactSizeFull: number;
+                                        shortNoticeDays: number;
+                                        recentFailureDays: number;
+                                        freezeProximityDays: number;
+                                    };
+                                    emergencyReviewDays: number;
+                                };
+                            };
+                            comment: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate a policy document without applying it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            valid: boolean;
+                            problems: {
+                                /** @description JSON pointer into the document */
+                                path: string;
+                                line: number | null;
+                                column: number | null;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every applied version, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                version: number;
+                                comment: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One applied version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            /** @description The document exactly as applied */
+                            yaml: string;
+                            policy: {
+                                environments: string[];
+                                /** @enum {string} */
+                                versioning: "semver" | "calver" | "sequence";
+                                releaseTypes: {
+                                    major: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    minor: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                    emergency: {
+                                        requiredTests: {
+                                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                        };
+                                        approvals: {
+                                            cab?: number;
+                                            ecab?: number;
+                                        };
+                                        minNoticeDays?: number;
+                                        backoutPlan?: {
+                                            required: boolean;
+                                            rehearsed?: boolean;
+                                        };
+                                        /** @enum {string} */
+                                        freeze?: "respect" | "override-with-reason";
+                                        postImplementationReviewDays?: number;
+                                        requiredPlanSections?: string[];
+                                    };
+                                };
+                                licences: {
+                                    allow: string[];
+                                    deny: string[];
+                                    /** @enum {string} */
+                                    unknown: "review" | "deny";
+                                };
+                                signatures: {
+                                    requiredFor: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging")[];
+                                };
+                                changes: {
+                                    approvals: {
+                                        standard: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                        normal: {
+                                            low: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            moderate: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                            very_high: {
+                                                cab?: number;
+                                                ecab?: number;
+                                                serviceOwner?: boolean;
+                                            };
+                                        };
+                                        emergency: {
+                                            cab?: number;
+                                            ecab?: number;
+                                            serviceOwner?: boolean;
+                                        };
+                                    };
+                                    risk: {
+                                        thresholds: {
+                                            moderate: number;
+                                            high: number;
+                                            very_high: number;
+                                        };
+                                        weights: {
+                                            impactSize: number;
+                                            criticality: number;
+                                            changeType: number;
+                                            environment: number;
+                                            notice: number;
+                                            backoutPlan: number;
+                                            recentFailures: number;
+                                            freezeProximity: number;
+                                        };
+                                        impactSizeFull: number;
+                                        shortNoticeDays: number;
+                                        recentFailureDays: number;
+                                        freezeProximityDays: number;
+                                    };
+                                    emergencyReviewDays: number;
+                                };
+                            };
+                            comment: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,4 +1,5 @@
 import type { CmdbServices } from '../cmdb/cmdb.module.js';
+import type { PolicyService } from '../policy/policy.service.js';
 import type { AuditTrail } from './audit/audit.service.js';
 import type { AuditKeys } from './audit/audit-keys.js';
 import type { CheckpointStore } from './audit/checkpoint-store.js';
@@ -21,4 +22,5 @@ export interface AppContext {
   users: UserService;
   tokens: TokenService;
   cmdb: CmdbServices;
+  policy: PolicyService;
 }

@@ -8,6 +8,7 @@ import type {
   GraphChangesTable,
   RelationshipsTable,
 } from '../cmdb/cmdb.table.js';
+import type { PolicyVersionsTable } from '../policy/policy.table.js';
 import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
 import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
 import type { IdempotencyKeysTable } from './http/idempotency.table.js';
@@ -29,4 +30,5 @@ export interface Database {
   baselines: BaselinesTable;
   baseline_cis: BaselineCisTable;
   baseline_relationships: BaselineRelationshipsTable;
+  policy_versions: PolicyVersionsTable;
 }
