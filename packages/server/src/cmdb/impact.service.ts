@@ -3,7 +3,8 @@ import type { SlipwayDatabase } from '../platform/database.js';
 import { InputError, NotFoundError } from '../platform/errors.js';
 import { decodeCursor, encodeCursor } from '../platform/http/pagination.js';
 import { type CiRef, ciRepository } from './ci.repository.js';
-import { graphChangeRepository } from './graph/graph.repository.js';
+import type { BulkGraphDelta } from './graph/bulk-delta.js';
+import { type GraphChangeRow, graphChangeRepository } from './graph/graph.repository.js';
 import { loadImpactIndex } from './graph/graph-loader.js';
 import {
   type Direction,
@@ -143,29 +144,79 @@ export class ImpactService {
         this.#swap(loaded.index, loaded.seq);
         continue;
       }
-      const reloadAt = changes.findIndex((c) => c.op === 'reload');
-      if (reloadAt >= 0) {
-        const loaded = await loadImpactIndex(this.database);
-        this.#swap(loaded.index, Math.max(loaded.seq, (changes[reloadAt] as { seq: number }).seq));
-        continue;
-      }
-      const index = this.#index;
+      let reloaded = false;
       for (const change of changes) {
-        if (change.op === 'ci' && change.source_id !== null && change.type !== null) {
-          index.setClass(change.source_id, change.type);
-        } else if ((change.op === 'add' || change.op === 'remove') && change.type !== null) {
-          const edge = impactEdge(change.source_id ?? -1, change.type, change.target_id ?? -1);
-          if (!edge) continue;
-          if (change.op === 'add') index.addEdge(edge.from, edge.to, edge.code);
-          else index.removeEdge(edge.from, edge.to, edge.code);
+        if (change.op === 'reload') {
+          const local = this.#localBulks.get(change.seq);
+          if (local) {
+            this.#localBulks.delete(change.seq);
+            await this.#applyLocalBulk(local, change.seq);
+          } else {
+            const loaded = await loadImpactIndex(this.database);
+            this.#swap(loaded.index, Math.max(loaded.seq, change.seq));
+            reloaded = true;
+            break;
+          }
+        } else {
+          this.#apply(this.#index, change);
         }
+        this.#seq = change.seq;
       }
-      this.#seq = (changes.at(-1) as { seq: number }).seq;
-      if (index.needsCompaction) index.compact();
-      if (changes.length < SYNC_BATCH) return;
+      if (this.#index.needsCompaction) this.#index.compact();
+      if (!reloaded && changes.length < SYNC_BATCH) return;
     }
   }
 
+  #apply(index: ImpactIndex, change: GraphChangeRow): void {
+    if (change.op === 'ci' && change.source_id !== null && change.type !== null) {
+      index.setClass(change.source_id, change.type);
+    } else if ((change.op === 'add' || change.op === 'remove') && change.type !== null) {
+      const edge = impactEdge(change.source_id ?? -1, change.type, change.target_id ?? -1);
+      if (!edge) return;
+      if (change.op === 'add') index.addEdge(edge.from, edge.to, edge.code);
+      else index.removeEdge(edge.from, edge.to, edge.code);
+    }
+  }
+
+  /**
+   * The importing instance folds its own bulk import in from memory (a merge of typed arrays)
+   * instead of re-reading every relationship. Writes by others that interleaved with the import
+   * (log entries after `startSeq`) are replayed in order afterwards, so the result equals the
+   * database: adds and removes are idempotent, and order decides the final state of an edge.
+   */
+  async #applyLocalBulk(local: { delta: BulkGraphDelta; startSeq: number }, reloadSeq: number): Promise<void> {
+    const { delta } = local;
+    const merged = ImpactIndex.merge(this.#index, {
+      from: delta.from.data,
+      to: delta.to.data,
+      code: Uint8Array.from(delta.code.data.subarray(0, delta.code.length)),
+      count: delta.edgeCount,
+    });
+    for (let i = 0; i < delta.ciIds.length; i++)
+      merged.setClass(delta.ciIds.data[i] as number, delta.ciClasses[i] as string);
+    for (const r of delta.removed) {
+      const edge = impactEdge(r.sourceId, r.type, r.targetId);
+      if (edge) merged.removeEdge(edge.from, edge.to, edge.code);
+    }
+    for (let after = local.startSeq; ; ) {
+      const replay = await graphChangeRepository.since(this.database.db, after, SYNC_BATCH);
+      const before = replay.filter((c) => c.seq < reloadSeq && c.op !== 'reload');
+      for (const change of before) this.#apply(merged, change);
+      if (replay.length < SYNC_BATCH || replay.some((c) => c.seq >= reloadSeq)) break;
+      after = (replay.at(-1) as { seq: number }).seq;
+    }
+    this.#swap(merged, reloadSeq);
+  }
+
+  /**
+   * Tells this instance that the `reload` entry at `seq` is its own bulk import, described by
+   * `delta`; `startSeq` is the log position when the import began.
+   */
+  registerLocalBulk(seq: number, delta: BulkGraphDelta, startSeq: number): void {
+    this.#localBulks.set(seq, { delta, startSeq });
+  }
+
+  #localBulks = new Map<number, { delta: BulkGraphDelta; startSeq: number }>();
   #lastPrune = Date.now();
 
   async #pruneLog(): Promise<void> {

@@ -117,6 +117,17 @@ export const graphChangeRepository = {
     return db.selectFrom('graph_changes').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   },
 
+  /** Appends a `reload` entry (a bulk change: rebuild from the tables) and returns its sequence number. */
+  async appendReload(db: Db, at: string): Promise<number> {
+    await auditRepository.lockHead(db);
+    const row = await db
+      .insertInto('graph_changes')
+      .values({ op: 'reload', at })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    return Number(row.seq);
+  },
+
   /** Forgets log entries older than `before`; an instance that was away that long reloads in full. */
   async pruneBefore(db: Db, before: string): Promise<number> {
     const result = await db.deleteFrom('graph_changes').where('at', '<', before).executeTakeFirst();

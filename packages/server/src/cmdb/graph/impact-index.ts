@@ -163,6 +163,40 @@ export class ImpactIndex {
     return new ImpactIndex(size, buildCsr(size, edges, false), buildCsr(size, edges, true), edges.count);
   }
 
+  /**
+   * A new index holding every live edge of `base` plus `added` (edges not already present: the
+   * caller guarantees they are new), with `base`'s classes. Built off to the side; the caller swaps.
+   */
+  static merge(base: ImpactIndex, added: EdgeList): ImpactIndex {
+    let maxId = base.#capacity - 1;
+    for (let i = 0; i < added.count; i++) {
+      if ((added.from[i] as number) > maxId) maxId = added.from[i] as number;
+      if ((added.to[i] as number) > maxId) maxId = added.to[i] as number;
+    }
+    const total = base.#liveEdges + added.count;
+    const edges: EdgeList = {
+      from: new Int32Array(total),
+      to: new Int32Array(total),
+      code: new Uint8Array(total),
+      count: 0,
+    };
+    base.forEachEdge((from, to, code) => {
+      edges.from[edges.count] = from;
+      edges.to[edges.count] = to;
+      edges.code[edges.count] = code;
+      edges.count++;
+    });
+    edges.from.set(added.from.subarray(0, added.count), edges.count);
+    edges.to.set(added.to.subarray(0, added.count), edges.count);
+    edges.code.set(added.code.subarray(0, added.count), edges.count);
+    edges.count += added.count;
+    const merged = ImpactIndex.build(Math.max(base.#capacity, maxId + 1), edges);
+    merged.#classNames = [...base.#classNames];
+    merged.#classCodes = new Map(base.#classCodes);
+    merged.#classOf.set(base.#classOf);
+    return merged;
+  }
+
   static empty(): ImpactIndex {
     return ImpactIndex.build(1024, {
       from: new Int32Array(0),
