@@ -3,8 +3,15 @@ import { Command, CommanderError } from 'commander';
 import { CliError, type CliIo } from './cli-io.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
+import { registerBaselineCommands } from './commands/baseline.js';
+import { registerCiCommands } from './commands/ci.js';
+import { registerImpactCommands } from './commands/impact.js';
+import { registerImport } from './commands/import.js';
+import { registerImportBackstage } from './commands/import-backstage.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerQuality } from './commands/quality.js';
+import { registerRelCommands } from './commands/rel.js';
 import { registerRestore } from './commands/restore.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokenCommands } from './commands/token.js';
@@ -15,7 +22,8 @@ import { loadServer } from './server-module.js';
 const HELP_FOOTER = `
 Commands that work on the database directly (user, audit, backup, restore, migrate) take
 --db/--data-dir or SLIPWAY_DB/SLIPWAY_DATA_DIR, like \`slipway serve\`. Commands that talk to a
-running server (login, whoami, token) take --url/--token or SLIPWAY_URL/SLIPWAY_TOKEN.
+running server (login, whoami, token, import, impact, ci, rel, baseline, quality…) take --url/--token
+or SLIPWAY_URL/SLIPWAY_TOKEN.
 Every command takes --json for scripts. See docs/cli.md.`;
 
 /** Builds the `slipway` command tree, writing through `io`. A new tree per run: commander keeps state. */
@@ -44,6 +52,13 @@ export function createCliProgram(io: CliIo): Command {
   registerLogin(program, io);
   registerWhoami(program, io);
   registerTokenCommands(program, io);
+  registerImport(program, io);
+  registerImportBackstage(program, io);
+  registerImpactCommands(program, io);
+  registerCiCommands(program, io);
+  registerRelCommands(program, io);
+  registerBaselineCommands(program, io);
+  registerQuality(program, io);
   return program;
 }
 

@@ -27,7 +27,9 @@ describe.skipIf(!built)('bin/slipway.js (built)', () => {
   it('prints help and the version with exit 0', () => {
     const help = run(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['serve', 'migrate', 'user', 'audit', 'backup', 'restore', 'login', 'whoami', 'token']) {
+    const commands = ['serve', 'migrate', 'user', 'audit', 'backup', 'restore', 'login', 'whoami', 'token'];
+    const cmdb = ['import', 'import-backstage', 'impact', 'dependencies', 'ci', 'rel', 'baseline', 'quality'];
+    for (const command of [...commands, ...cmdb]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     expect(run(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
