@@ -1,5 +1,6 @@
 import { createSlipwayClient, SlipwayApiError, unwrap } from '@slipway/client';
-import type { Role } from '@slipway/model';
+import type { CiStatus, Criticality, Role } from '@slipway/model';
+import { type ImportOptions, uploadImport } from './import-upload.js';
 
 export interface PageParams {
   limit?: number;
@@ -33,6 +34,60 @@ export interface AuditFilters extends PageParams {
   actorId?: number | undefined;
 }
 
+export interface CiFilters extends PageParams {
+  class?: string | undefined;
+  environment?: string | undefined;
+  status?: CiStatus | '' | undefined;
+  owner?: string | undefined;
+  criticality?: Criticality | '' | undefined;
+  /** Part of the name, case-insensitive. */
+  q?: string | undefined;
+  /** The exact name. */
+  name?: string | undefined;
+}
+
+export interface CiChanges {
+  name?: string;
+  status?: CiStatus;
+  environment?: string | null;
+  owner?: string | null;
+  criticality?: Criticality | null;
+  /** Merged into the current attributes; null removes one. */
+  attributes?: Record<string, unknown>;
+}
+
+/** Impact (what breaks if the CI changes) or dependencies (what it needs). */
+export type GraphDirection = 'impact' | 'dependencies';
+
+export interface GraphQueryParams {
+  depth?: number | undefined;
+  /** Relationship types to follow (all when absent). */
+  types?: readonly string[] | undefined;
+  /** Classes to list (the walk still crosses others). */
+  classes?: readonly string[] | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+  /** A CI id whose shortest propagation path from the root the answer explains. */
+  explain?: number | undefined;
+}
+
+export interface RelationshipFilters extends PageParams {
+  ciId?: number | undefined;
+  sourceId?: number | undefined;
+  targetId?: number | undefined;
+}
+
+export interface NewBaseline {
+  name: string;
+  description?: string;
+  scope?: { ciIds: number[]; closure: 'none' | 'impact' | 'dependencies' | 'both' } | null;
+}
+
+export type DiffSection = 'cis-added' | 'cis-removed' | 'cis-changed' | 'relationships-added' | 'relationships-removed';
+
+/** `live` or another baseline's id. */
+export type DiffAgainst = 'live' | number;
+
 export interface SlipwayApiOptions {
   /** The session's CSRF token, read at request time because it changes on every sign-in. */
   csrfToken: () => string | null;
@@ -57,6 +112,11 @@ function ifMatch(version: number): string {
 /** Leaves out empty filter values so forms can pass their fields as they are. */
 function present<T>(value: T | '' | undefined): T | undefined {
   return value === '' ? undefined : value;
+}
+
+/** A comma-separated list parameter, or nothing for an empty list. */
+function list(values: readonly string[] | undefined): string | undefined {
+  return values && values.length > 0 ? values.join(',') : undefined;
 }
 
 /**
@@ -153,6 +213,147 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
           }),
         ),
       verify: () => call(client.GET('/api/v1/audit/verify')),
+    },
+    cmdb: {
+      classes: (signal?: AbortSignal) => call(client.GET('/api/v1/ci-classes', { signal })),
+      relationshipTypes: (signal?: AbortSignal) => call(client.GET('/api/v1/relationship-types', { signal })),
+      cis: {
+        list: (filters: CiFilters = {}, signal?: AbortSignal) =>
+          call(
+            client.GET('/api/v1/cis', {
+              params: {
+                query: {
+                  limit: filters.limit,
+                  cursor: filters.cursor,
+                  class: present(filters.class),
+                  environment: present(filters.environment),
+                  status: present(filters.status),
+                  owner: present(filters.owner),
+                  criticality: present(filters.criticality),
+                  q: present(filters.q),
+                  name: present(filters.name),
+                },
+              },
+              signal,
+            }),
+          ),
+        get: (id: number, signal?: AbortSignal) =>
+          call(client.GET('/api/v1/cis/{id}', { params: { path: { id } }, signal })),
+        update: (ci: { id: number; version: number }, changes: CiChanges) =>
+          call(
+            client.PATCH('/api/v1/cis/{id}', {
+              params: { path: { id: ci.id }, header: { 'if-match': ifMatch(ci.version) } },
+              body: changes,
+            }),
+          ),
+        retire: (ci: { id: number; version: number }) =>
+          call(
+            client.POST('/api/v1/cis/{id}/retire', {
+              params: { path: { id: ci.id }, header: { 'if-match': ifMatch(ci.version) } },
+            }),
+          ),
+        history: (id: number, page: PageParams = {}, signal?: AbortSignal) =>
+          call(
+            client.GET('/api/v1/cis/{id}/history', {
+              params: { path: { id }, query: { limit: page.limit, cursor: page.cursor } },
+              signal,
+            }),
+          ),
+        /** The impact or dependencies walk from a CI. */
+        graph: (id: number, direction: GraphDirection, query: GraphQueryParams = {}, signal?: AbortSignal) => {
+          const params = {
+            path: { id },
+            query: {
+              depth: query.depth,
+              types: list(query.types),
+              classes: list(query.classes),
+              limit: query.limit,
+              cursor: query.cursor,
+              explain: query.explain,
+            },
+          };
+          return direction === 'impact'
+            ? call(client.GET('/api/v1/cis/{id}/impact', { params, signal }))
+            : call(client.GET('/api/v1/cis/{id}/dependencies', { params, signal }));
+        },
+      },
+      relationships: {
+        list: (filters: RelationshipFilters, signal?: AbortSignal) =>
+          call(
+            client.GET('/api/v1/relationships', {
+              params: {
+                query: {
+                  limit: filters.limit,
+                  cursor: filters.cursor,
+                  ciId: filters.ciId,
+                  sourceId: filters.sourceId,
+                  targetId: filters.targetId,
+                },
+              },
+              signal,
+            }),
+          ),
+        create: (input: { sourceId: number; type: string; targetId: number }) =>
+          call(
+            client.POST('/api/v1/relationships', {
+              params: { header: { 'idempotency-key': newIdempotencyKey() } },
+              body: input,
+            }),
+          ),
+        remove: (id: number) => call(client.DELETE('/api/v1/relationships/{id}', { params: { path: { id } } })),
+      },
+      baselines: {
+        list: (page: PageParams = {}, signal?: AbortSignal) =>
+          call(
+            client.GET('/api/v1/baselines', { params: { query: { limit: page.limit, cursor: page.cursor } }, signal }),
+          ),
+        get: (id: number, signal?: AbortSignal) =>
+          call(client.GET('/api/v1/baselines/{id}', { params: { path: { id } }, signal })),
+        create: (input: NewBaseline) =>
+          call(
+            client.POST('/api/v1/baselines', {
+              params: { header: { 'idempotency-key': newIdempotencyKey() } },
+              body: input,
+            }),
+          ),
+        diff: (id: number, against: DiffAgainst, limit: number, signal?: AbortSignal) =>
+          call(
+            client.GET('/api/v1/baselines/{id}/diff', {
+              params: { path: { id }, query: { against: String(against), limit } },
+              signal,
+            }),
+          ),
+        diffSection: (
+          id: number,
+          section: DiffSection,
+          against: DiffAgainst,
+          page: { cursor: string; limit: number },
+          signal?: AbortSignal,
+        ) =>
+          call(
+            client.GET('/api/v1/baselines/{id}/diff/{section}', {
+              params: {
+                path: { id, section },
+                query: { against: String(against), cursor: page.cursor, limit: page.limit },
+              },
+              signal,
+            }),
+          ),
+      },
+      quality: (query: { staleDays?: number; examples?: number } = {}, signal?: AbortSignal) =>
+        call(client.GET('/api/v1/cmdb/quality', { params: { query }, signal })),
+      /**
+       * Streams an NDJSON body to POST /api/v1/import with upload progress. Not through the
+       * fetch client: fetch reports no upload progress, XMLHttpRequest does.
+       */
+      import: async (body: Blob, importOptions: ImportOptions = {}) => {
+        try {
+          return await uploadImport(body, { ...importOptions, csrfToken: options.csrfToken() });
+        } catch (error) {
+          if (error instanceof SlipwayApiError && error.code === 'UNAUTHENTICATED') options.onUnauthenticated();
+          throw error;
+        }
+      },
     },
   };
 }

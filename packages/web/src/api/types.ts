@@ -33,3 +33,23 @@ export interface Page<T> {
   items: T[];
   next: string | null;
 }
+
+export type Ci = Answer<'/api/v1/cis/{id}', 'get'>;
+export type CiClass = Answer<'/api/v1/ci-classes/{name}', 'get'>;
+export type AttributeDefinition = CiClass['attributes'][number];
+export type RelationshipTypeInfo = Answer<'/api/v1/relationship-types', 'get'>['items'][number];
+export type Relationship = Answer<'/api/v1/relationships/{id}', 'get'>;
+export type CiHistoryEntry = Answer<'/api/v1/cis/{id}/history', 'get'>['items'][number];
+/** The answer of an impact or dependencies walk: count, summary by class, a page of CIs with depth. */
+export type GraphAnswer = Answer<'/api/v1/cis/{id}/impact', 'get'>;
+export type GraphItem = GraphAnswer['items'][number];
+/** One hop of an explained path; `via` is the relationship type crossed to reach it (null for the root). */
+export type PathStep = NonNullable<GraphAnswer['path']>[number];
+export type ImportResult = Answer<'/api/v1/import', 'post'>;
+export type Baseline = Answer<'/api/v1/baselines/{id}', 'get'>;
+export type BaselineDiff = Answer<'/api/v1/baselines/{id}/diff', 'get'>;
+export type CiSnapshot = BaselineDiff['cis']['added']['items'][number];
+export type CiChange = BaselineDiff['cis']['changed']['items'][number];
+export type RelationshipSnapshot = BaselineDiff['relationships']['added']['items'][number];
+export type DiffSectionPage = Answer<'/api/v1/baselines/{id}/diff/{section}', 'get'>;
+export type QualityReport = Answer<'/api/v1/cmdb/quality', 'get'>;

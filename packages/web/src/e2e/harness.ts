@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, resolveConfig, type SlipwayApp } from '@slipway/server';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = path.resolve(here, '../..');
@@ -120,14 +120,25 @@ export interface RunningSlipway {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Load the Northwind Logistics demo organisation (packages/server/src/cmdb/demo/README.md). */
+  demo?: boolean;
+}
+
 /**
  * A real Slipway on loopback: temporary SQLite database and data directory, every route, the
  * web UI from packages/web/dist, and the `SLIPWAY_ADMIN_TOKEN` bootstrap admin for setup calls.
  */
-export async function startSlipway(): Promise<RunningSlipway> {
+export async function startSlipway(options: StartOptions = {}): Promise<RunningSlipway> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'slipway-e2e-'));
   const config = resolveConfig(
-    { db: `sqlite:${path.join(dataDir, 'slipway.db')}`, dataDir, port: 0, host: '127.0.0.1' },
+    {
+      db: `sqlite:${path.join(dataDir, 'slipway.db')}`,
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      demo: options.demo ?? false,
+    },
     { SLIPWAY_ADMIN_TOKEN: ADMIN_TOKEN },
   );
   // Only errors: a fault in the server during a browser test should be visible in the output.
@@ -155,6 +166,20 @@ export async function startSlipway(): Promise<RunningSlipway> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether this run refreshes the committed screenshots in docs/screenshots/ (SLIPWAY_SCREENSHOTS=1). */
+export const SAVE_SCREENSHOTS = process.env.SLIPWAY_SCREENSHOTS === '1';
+
+/**
+ * Saves a full-page screenshot to docs/screenshots/<name>.png, only when SLIPWAY_SCREENSHOTS=1:
+ * the PNGs are committed and shown in the README, so an ordinary test run must not rewrite them
+ * (every run differs by a pixel of timestamps and leaves the working tree dirty).
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  if (!SAVE_SCREENSHOTS) return;
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 export function launchChromium(): Promise<Browser> {

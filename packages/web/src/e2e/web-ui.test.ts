@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +5,7 @@ import {
   ensureWebBuild,
   launchChromium,
   type RunningSlipway,
-  SCREENSHOT_DIR,
+  saveScreenshot,
   startSlipway,
 } from './harness.js';
 
@@ -31,10 +29,6 @@ function isExpectedConsoleError(message: ConsoleMessage): boolean {
     (status(401) && (url.endsWith('/api/v1/auth/session') || url.endsWith('/api/v1/auth/login'))) ||
     (status(429) && url.endsWith('/api/v1/auth/login'))
   );
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
@@ -66,7 +60,6 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
       }
     });
     page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   });
 
   afterAll(async () => {
@@ -78,7 +71,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     await page.goto(`${server.baseUrl}/account`);
     await page.waitForURL('**/login');
     await expect(page.getByRole('heading', { name: 'Sign in to Slipway' }).isVisible()).resolves.toBe(true);
-    await screenshot(page, 'login');
+    await saveScreenshot(page, 'login');
 
     await page.getByLabel('Username', { exact: true }).fill(ADMIN.username);
     await page.getByLabel('Password', { exact: true }).fill(WRONG_PASSWORD);
@@ -94,7 +87,9 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     // Back to the page the visitor first asked for.
     await page.waitForURL('**/account');
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['My account', 'Users', 'Audit trail']);
+    await expect
+      .poll(() => nav.getByRole('link').allTextContents())
+      .toEqual(['CMDB', 'My account', 'Users', 'Audit trail']);
     await expect(page.getByRole('heading', { name: 'My details' }).isVisible()).resolves.toBe(true);
     await page.getByText('alice@example.org').waitFor();
   });
@@ -126,7 +121,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     );
     expect(asToken.status).toBe(200);
     expect(asToken.body.user.username).toBe(ADMIN.username);
-    await screenshot(page, 'account');
+    await saveScreenshot(page, 'account');
   });
 
   it('revokes the token, which stops working at once', async () => {
@@ -156,7 +151,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     const roles = page.getByRole('group', { name: 'Roles', exact: true });
     await roles.getByLabel('release manager').check();
     await roles.getByLabel('engineer').uncheck();
-    await screenshot(page, 'user-create');
+    await saveScreenshot(page, 'user-create');
     await page.getByRole('button', { name: 'Create user' }).click();
 
     const passwordField = page.getByRole('textbox', { name: 'Initial password for bob' });
@@ -166,7 +161,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     const bobRow = page.getByRole('row').filter({ hasText: 'Bob Builder' });
     await bobRow.waitFor();
     await expect(bobRow.textContent()).resolves.toContain('release manager');
-    await screenshot(page, 'users');
+    await saveScreenshot(page, 'users');
 
     // Edit roles: add engineer back, through the inline editor.
     await page.getByRole('button', { name: 'Edit roles of bob' }).click();
@@ -183,7 +178,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     await page.getByText('bob can sign in again.').waitFor();
 
     await page.setViewportSize({ width: 820, height: 1180 });
-    await screenshot(page, 'users-tablet');
+    await saveScreenshot(page, 'users-tablet');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -218,7 +213,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     const verdict = page.getByTestId('verify-result');
     await verdict.waitFor();
     await expect(verdict.textContent()).resolves.toMatch(/^OK/);
-    await screenshot(page, 'audit');
+    await saveScreenshot(page, 'audit');
   });
 
   it('signs out; the next user sees only what their roles allow and changes their password', async () => {
@@ -236,7 +231,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     // Bob (release manager, engineer) may not read users: the page says so, the navigation hides it.
     await page.getByRole('heading', { name: 'Not available to you' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['My account']);
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['CMDB', 'My account']);
 
     // Bob replaces the generated password; that ends his sessions, so he signs in again.
     const newPassword = 'Harbour-crane-lifts-42';
