@@ -62,6 +62,16 @@ describe.each(testDatabaseKinds())('CMDB API on %s', (kind) => {
     expect(body.summary[0]).toEqual({ class: 'service', count: 2 });
     const depthOf = Object.fromEntries(body.items.map((i: { name: string; depth: number }) => [i.name, i.depth]));
     expect(depthOf).toMatchObject({ 'web-01': 1, shop: 2, 'online-shop': 3 });
+    const shop = body.items.find((i: { name: string }) => i.name === 'shop');
+    expect(shop.via).toEqual({ id: ids['server/web-01'], type: 'runs_on' });
+  });
+
+  it('counts CIs by class under the list filters', async () => {
+    const res = await t.request({ method: 'GET', url: '/api/v1/cis/counts?class=server' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ total: 2, byClass: [{ class: 'server', count: 2 }] });
+    const all = (await t.request({ method: 'GET', url: '/api/v1/cis/counts' })).json();
+    expect(all.byClass.find((c: { class: string }) => c.class === 'service')).toEqual({ class: 'service', count: 2 });
   });
 
   it('does not spread from one host to another through shared software or a network link', async () => {

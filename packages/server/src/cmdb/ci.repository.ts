@@ -61,6 +61,19 @@ export interface CiRef {
   name: string;
 }
 
+/** The CIs a list filter selects (shared by listing and counting). */
+function filtered(db: Db, filter: Omit<CiListFilter, 'afterId' | 'limit'>) {
+  let query = db.selectFrom('cis');
+  if (filter.class) query = query.where('class', '=', filter.class);
+  if (filter.name) query = query.where('name', '=', filter.name);
+  if (filter.environment) query = query.where('environment', '=', filter.environment);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.owner) query = query.where('owner', '=', filter.owner);
+  if (filter.criticality) query = query.where('criticality', '=', filter.criticality);
+  if (filter.q) query = query.where('name', likeOperator(db), containsPattern(filter.q));
+  return query;
+}
+
 export const ciRepository = {
   async findById(db: Db, id: number): Promise<CiRow | undefined> {
     return db.selectFrom('cis').selectAll().where('id', '=', id).executeTakeFirst();
@@ -101,21 +114,17 @@ export const ciRepository = {
   },
 
   async list(db: Db, filter: CiListFilter): Promise<CiRow[]> {
-    let query = db.selectFrom('cis').selectAll();
-    if (filter.class) query = query.where('class', '=', filter.class);
-    if (filter.name) query = query.where('name', '=', filter.name);
-    if (filter.environment) query = query.where('environment', '=', filter.environment);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.owner) query = query.where('owner', '=', filter.owner);
-    if (filter.criticality) query = query.where('criticality', '=', filter.criticality);
-    if (filter.q) query = query.where('name', likeOperator(db), containsPattern(filter.q));
+    let query = filtered(db, filter).selectAll();
     if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
     return query.orderBy('id').limit(filter.limit).execute();
   },
 
-  async countByClass(db: Db): Promise<{ class: string; count: number }[]> {
-    const rows = await db
-      .selectFrom('cis')
+  /** How many CIs match the filter, by class (one GROUP BY). */
+  async countMatching(
+    db: Db,
+    filter: Omit<CiListFilter, 'afterId' | 'limit'>,
+  ): Promise<{ class: string; count: number }[]> {
+    const rows = await filtered(db, filter)
       .select(['class', (eb) => eb.fn.countAll<number>().as('count')])
       .groupBy('class')
       .execute();

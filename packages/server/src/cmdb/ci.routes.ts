@@ -56,6 +56,25 @@ export async function ciRoutes(root: FastifyInstance, ctx: AppContext) {
     },
   );
 
+  app.get(
+    '/api/v1/cis/counts',
+    {
+      config: { access: 'cmdb.read' },
+      schema: {
+        tags: ['cmdb'],
+        summary: 'How many CIs match the filters of GET /api/v1/cis, in total and by class',
+        querystring: Type.Omit(CiListQuery, ['limit', 'cursor']),
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            byClass: Type.Array(Type.Object({ class: Type.String(), count: Type.Integer() })),
+          }),
+        },
+      },
+    },
+    async (request) => cis.count(request.query),
+  );
+
   app.post(
     '/api/v1/cis',
     {

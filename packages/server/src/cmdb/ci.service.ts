@@ -125,6 +125,16 @@ export class CiService {
     return (await ciRepository.list(this.db, filter)).map(toCi);
   }
 
+  /** CIs matching a filter, in total and by class. */
+  async count(
+    filter: Omit<CiListFilter, 'afterId' | 'limit'>,
+  ): Promise<{ total: number; byClass: { class: string; count: number }[] }> {
+    const byClass = (await ciRepository.countMatching(this.db, filter)).sort(
+      (a, b) => b.count - a.count || a.class.localeCompare(b.class),
+    );
+    return { total: byClass.reduce((sum, c) => sum + c.count, 0), byClass };
+  }
+
   async create(actor: Actor, input: CiInput, context: WriteContext = null): Promise<Ci> {
     checkCiFields(input);
     const attributes = input.attributes ?? {};

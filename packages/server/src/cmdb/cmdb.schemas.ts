@@ -213,7 +213,19 @@ export const GraphAnswer = Type.Object({
   direction: StringEnum(['impact', 'dependencies'] as const),
   count: Type.Integer({ description: 'CIs reached (the root excluded), after the class filter' }),
   items: Type.Array(
-    Type.Object({ id: Type.Integer(), class: Type.String(), name: Type.String(), depth: Type.Integer() }),
+    Type.Object({
+      id: Type.Integer(),
+      class: Type.String(),
+      name: Type.String(),
+      depth: Type.Integer(),
+      via: Type.Object(
+        { id: Type.Integer(), type: Type.String() },
+        {
+          description:
+            'The CI this one was reached from (one hop closer to the root) and the relationship type crossed: for impact, the CI whose change propagates here; for dependencies, the CI that needs this one',
+        },
+      ),
+    }),
   ),
   next: Type.Union([Type.String(), Type.Null()]),
   summary: Type.Array(Type.Object({ class: Type.String(), count: Type.Integer() }), {

@@ -42,7 +42,7 @@ export interface GraphAnswer {
   root: CiRef;
   direction: Direction;
   count: number;
-  items: (CiRef & { depth: number })[];
+  items: (CiRef & { depth: number; via: { id: number; type: string } })[];
   next: string | null;
   summary: { class: string; count: number }[];
   path?: (CiRef & { via: string | null })[] | null;
@@ -297,7 +297,11 @@ export class ImpactService {
     const items = pageIds.map((id, i) => {
       const ref = refs.get(id) ?? { id, class: index.classOf(id), name: '' };
       const at = position ? (position.get(id) ?? 0) : offset + i;
-      return { ...ref, depth: depthAt(traversal, at) };
+      return {
+        ...ref,
+        depth: depthAt(traversal, at),
+        via: { id: traversal.via[at] as number, type: TYPE_CODES[traversal.viaCode[at] as number] ?? '' },
+      };
     });
     const end = offset + pageIds.length;
     const answer: GraphAnswer = {

@@ -233,7 +233,7 @@ describe.each(testDatabaseKinds())('loading the demo organisation on %s', (kind)
     expect(result?.cis).toEqual({ created: cis.length, updated: 0, unchanged: 0 });
     expect(result?.relationships).toMatchObject({ created: relationships.length, unchanged: 0 });
     expect(elapsed).toBeLessThan(30_000);
-    const byClass = await ciRepository.countByClass(t.slipway.ctx.database.db);
+    const byClass = await ciRepository.countMatching(t.slipway.ctx.database.db, {});
     expect(new Map(byClass.map((r) => [r.class, r.count]))).toEqual(expectedByClass);
     expect(t.slipway.ctx.cmdb.impact.index.edgeCount).toBe(propagatingEdges);
     const loaded = lines
@@ -283,7 +283,7 @@ describe('first start with SLIPWAY_DEMO=1', () => {
   });
 
   it('builds the app with the demo organisation loaded', async () => {
-    const byClass = await ciRepository.countByClass(t.slipway.ctx.database.db);
+    const byClass = await ciRepository.countMatching(t.slipway.ctx.database.db, {});
     expect(new Map(byClass.map((r) => [r.class, r.count]))).toEqual(expectedByClass);
     expect(t.slipway.ctx.cmdb.impact.index.edgeCount).toBe(propagatingEdges);
   });

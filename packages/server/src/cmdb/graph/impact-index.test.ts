@@ -68,6 +68,14 @@ describe('ImpactIndex', () => {
         const index = ImpactIndex.build(n, edgeList(unique));
         expect(asDepthMap(index, root, false)).toEqual(reference(n, unique, root, false));
         expect(asDepthMap(index, root, true)).toEqual(reference(n, unique, root, true));
+        // Every CI's `via` is one hop closer to the root, over a real edge.
+        const t = index.traverse(root, 'impact');
+        const depthOf = new Map(Array.from(t.order, (id, i) => [id, depthAt(t, i)]));
+        t.order.forEach((id, i) => {
+          const from = t.via[i] as number;
+          expect(from === root ? 0 : depthOf.get(from)).toBe((depthOf.get(id) as number) - 1);
+          expect(unique.some((e) => e[0] === from && e[1] === id && e[2] === t.viaCode[i])).toBe(true);
+        });
       }),
       { numRuns: 300, seed: 42 },
     );

@@ -86,6 +86,10 @@ export interface TraversalOptions {
 /** CIs reached from a root, in breadth-first order, without the root. */
 export interface Traversal {
   order: Int32Array;
+  /** For each CI of `order`, the CI it was reached from (the root or an earlier one) … */
+  via: Int32Array;
+  /** … and the relationship type code of that hop. */
+  viaCode: Uint8Array;
   /** levelEnds[d] = index in `order` after the last CI at depth d + 1. */
   levelEnds: number[];
 }
@@ -143,6 +147,8 @@ export class ImpactIndex {
   #classCodes = new Map<string, number>();
   /** Scratch space reused by every traversal (JavaScript runs one at a time). */
   #queue: Int32Array;
+  #parent: Int32Array;
+  #parentCode: Uint8Array;
   #visited: Uint32Array;
   /** Bumped on every change, so cached traversals know they are stale. */
   #version = 0;
@@ -154,6 +160,8 @@ export class ImpactIndex {
     this.#liveEdges = liveEdges;
     this.#classOf = new Uint16Array(capacity);
     this.#queue = new Int32Array(capacity);
+    this.#parent = new Int32Array(capacity);
+    this.#parentCode = new Uint8Array(capacity);
     this.#visited = new Uint32Array((capacity >> 5) + 1);
   }
 
@@ -226,6 +234,8 @@ export class ImpactIndex {
       csr(this.#reverse) +
       this.#classOf.byteLength +
       this.#queue.byteLength +
+      this.#parent.byteLength +
+      this.#parentCode.byteLength +
       this.#visited.byteLength +
       this.#overlayEdges * 32
     );
@@ -242,6 +252,8 @@ export class ImpactIndex {
     classOf.set(this.#classOf);
     this.#classOf = classOf;
     this.#queue = new Int32Array(capacity);
+    this.#parent = new Int32Array(capacity);
+    this.#parentCode = new Uint8Array(capacity);
     this.#visited = new Uint32Array((capacity >> 5) + 1);
     this.#capacity = capacity;
   }
@@ -348,13 +360,17 @@ export class ImpactIndex {
    * `dependencies`. Cycles are fine (each CI is visited once); no depth cap unless asked.
    */
   traverse(root: number, direction: Direction, options: TraversalOptions = {}): Traversal {
-    if (root < 0 || root >= this.#capacity) return { order: new Int32Array(0), levelEnds: [] };
+    if (root < 0 || root >= this.#capacity) {
+      return { order: new Int32Array(0), levelEnds: [], via: new Int32Array(0), viaCode: new Uint8Array(0) };
+    }
     const csr = direction === 'impact' ? this.#forward : this.#reverse;
     const added = direction === 'impact' ? this.#addedForward : this.#addedReverse;
     const { offsets, targets, types } = csr;
     const mask = options.typeMask ?? ALL_TYPES_MASK;
     const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
     const queue = this.#queue;
+    const parent = this.#parent;
+    const parentCode = this.#parentCode;
     const visited = this.#visited;
     visited.fill(0);
     visited[root >> 5] = (visited[root >> 5] as number) | (1 << (root & 31));
@@ -375,6 +391,8 @@ export class ImpactIndex {
           const bit = 1 << (next & 31);
           if (((visited[word] as number) & bit) !== 0) continue;
           visited[word] = (visited[word] as number) | bit;
+          parent[tail] = node;
+          parentCode[tail] = types[e] as number;
           queue[tail++] = next;
         }
         if (hasOverlay) {
@@ -387,6 +405,8 @@ export class ImpactIndex {
               const bit = 1 << (next & 31);
               if (((visited[word] as number) & bit) !== 0) continue;
               visited[word] = (visited[word] as number) | bit;
+              parent[tail] = node;
+              parentCode[tail] = list[k + 1] as number;
               queue[tail++] = next;
             }
           }
@@ -397,7 +417,7 @@ export class ImpactIndex {
       levelEnd = tail;
       depth++;
     }
-    return { order: queue.slice(1, tail), levelEnds };
+    return { order: queue.slice(1, tail), levelEnds, via: parent.slice(1, tail), viaCode: parentCode.slice(1, tail) };
   }
 
   /**
