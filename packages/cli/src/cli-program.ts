@@ -1,10 +1,14 @@
 import { SlipwayApiError, SlipwayConnectionError } from '@slipway/client';
 import { Command, CommanderError } from 'commander';
 import { CliError, type CliIo } from './cli-io.js';
+import { registerArtifactCommands } from './commands/artifact.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBaselineCommands } from './commands/baseline.js';
+import { registerChangeCommands } from './commands/change.js';
 import { registerCiCommands } from './commands/ci.js';
+import { registerCompliance } from './commands/compliance.js';
+import { registerHardwareCommands } from './commands/hardware.js';
 import { registerImpactCommands } from './commands/impact.js';
 import { registerImport } from './commands/import.js';
 import { registerImportBackstage } from './commands/import-backstage.js';
@@ -34,6 +38,8 @@ export function createCliProgram(io: CliIo): Command {
     .description('Slipway: ITIL release management with a CMDB at its centre')
     // Answered in runCli: the version lives in the server package, which only loads when needed.
     .option('-V, --version', 'output the version number')
+    // Program options only before the subcommand, so `artifact push --version 1.2` reaches the subcommand.
+    .enablePositionalOptions()
     // Inherited by every subcommand added below: nothing calls process.exit, errors come back here.
     .exitOverride()
     .configureOutput({
@@ -59,6 +65,10 @@ export function createCliProgram(io: CliIo): Command {
   registerRelCommands(program, io);
   registerBaselineCommands(program, io);
   registerQuality(program, io);
+  registerArtifactCommands(program, io);
+  registerHardwareCommands(program, io);
+  registerCompliance(program, io);
+  registerChangeCommands(program, io);
   return program;
 }
 

@@ -4,8 +4,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { CalendarRegistry } from './changes/calendar-registry.js';
+import { seedChangeDemo } from './changes/change-demo.js';
+import { changeModuleRoutes, createChangeServices, startChanges, stopChanges } from './changes/changes.module.js';
 import { cmdbRoutes, createCmdbServices, startCmdb } from './cmdb/cmdb.module.js';
 import { loadDemoOnFirstStart } from './cmdb/demo/demo-loader.js';
+import { createHardwareService, hardwareRoutes } from './hardware/hardware.module.js';
+import { createLibraryServices, libraryRoutes, startLibrary } from './library/library.module.js';
+import { seedLibraryDemo } from './library/library-demo.js';
 import { systemActor } from './platform/actor.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { AuditTrail } from './platform/audit/audit.service.js';
@@ -31,7 +37,10 @@ import { securityHeaders } from './platform/http/security-headers.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
 import { webRoutes } from './platform/http/web.routes.js';
+import { JobRunner } from './platform/jobs/job-runner.js';
 import { migrateToLatest } from './platform/migrator.js';
+import { webhookRoutes } from './platform/webhooks/webhook.routes.js';
+import { WebhookService } from './platform/webhooks/webhook.service.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { PolicyService } from './policy/policy.service.js';
 import { SLIPWAY_VERSION } from './version.js';
@@ -71,7 +80,31 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
   const tokens = new TokenService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const cmdb = createCmdbServices(database, audit, clock);
   const policy = new PolicyService(database.db, audit, clock);
-  return { config, database, clock, auditKeys, audit, checkpoints, auth, users, tokens, cmdb, policy };
+  const library = createLibraryServices(config, database, audit, clock, policy);
+  const hardware = createHardwareService(database, audit, clock, cmdb);
+  const jobs = new JobRunner(database.db, clock);
+  const webhooks = new WebhookService(database.db, audit, clock, jobs, auditKeys.macKey);
+  const calendar = new CalendarRegistry();
+  const changes = createChangeServices(database, audit, clock, cmdb, policy, webhooks, calendar);
+  return {
+    config,
+    database,
+    clock,
+    auditKeys,
+    audit,
+    checkpoints,
+    auth,
+    users,
+    tokens,
+    cmdb,
+    policy,
+    library,
+    hardware,
+    jobs,
+    webhooks,
+    calendar,
+    changes,
+  };
 }
 
 /**
@@ -166,13 +199,22 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
   await app.register(auditRoutes, ctx);
   await app.register(cmdbRoutes, ctx);
   await app.register(policyRoutes, ctx);
+  await app.register(libraryRoutes, ctx);
+  await app.register(hardwareRoutes, ctx);
+  await app.register(changeModuleRoutes, ctx);
+  await app.register(webhookRoutes, ctx);
   await app.register(webRoutes, {});
 
   await app.ready();
   await startCmdb(ctx.cmdb, app.log);
   await ctx.policy.ensureDefault(systemActor('bootstrap'));
+  startLibrary(ctx.library, app.log);
+  await startChanges(ctx.changes, app.log);
+  ctx.jobs.start(app.log);
   // Only into an empty CMDB (first start): never mixed with an organisation's own data.
   if (config.demo) await loadDemoOnFirstStart(ctx, app.log);
+  if (config.demo) await seedLibraryDemo(ctx, app.log);
+  if (config.demo) await seedChangeDemo(ctx, app.log);
 
   // Sign the chain head into the checkpoint file shortly after every change (see audit/README.md).
   const checkpointTimer = setInterval(() => {
@@ -193,6 +235,9 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
       ready = false;
       clearInterval(checkpointTimer);
       ctx.cmdb.impact.stop();
+      await ctx.library.scheduler.stop();
+      stopChanges(ctx.changes);
+      await ctx.jobs.stop();
       await app.close();
       await audit.checkpoint(database.db).catch(() => undefined);
       if (!options.database) await database.close();

@@ -4,6 +4,2898 @@
  */
 
 export interface paths {
+    "/api/v1/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the artifacts of the software library */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    name?: string;
+                    state?: "quarantined" | "approved" | "retired" | "compromised";
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                    sha256?: string;
+                    /** @description Part of the name */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                /** @description The artifact's own version (version is the record's revision) */
+                                artifactVersion: string;
+                                /** @description Hex SHA-256 of the content, computed by the server */
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                                supplier: string | null;
+                                /** @description SPDX licence expression */
+                                license: string;
+                                /** @description The current release policy's verdict */
+                                licence: {
+                                    /** @enum {string} */
+                                    verdict: "allowed" | "denied" | "needs_review";
+                                    /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                    rule: string;
+                                    reason: string;
+                                };
+                                description: string;
+                                requires: {
+                                    /** @description Another software product, e.g. openssl */
+                                    name: string;
+                                    /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                    range: string;
+                                }[];
+                                conflicts: {
+                                    /** @description Another software product, e.g. openssl */
+                                    name: string;
+                                    /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                    range: string;
+                                }[];
+                                /** @enum {string} */
+                                state: "quarantined" | "approved" | "retired" | "compromised";
+                                stateReason: string | null;
+                                uploadedBy: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                approvedBy: string | null;
+                                approvedAt: string | null;
+                                lastVerifiedAt: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                    reason: string | null;
+                                    trustedComment: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Push an artifact into the software library (quarantined until approved)
+         * @description Two forms. **Streamed** (any size up to the configured limit): `Content-Type: application/octet-stream`, the bytes as the body, the metadata in the query string (name, artifactVersion, license required). **Inline** (small files): `application/json` with the metadata and `content` in base64. The server computes the SHA-256 while storing; send `Content-Digest: sha-256=:…:` (or `Slipway-Expected-Sha256`, or `sha256` in JSON) to have a corrupted upload refused (422, nothing kept). The same name, version and content again answers 200 with the existing artifact; the same name and version with other content is 409.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    name?: string;
+                    artifactVersion?: string;
+                    license?: string;
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                    supplier?: string;
+                    description?: string;
+                    /** @description Repeatable: "<product> <semver range>", e.g. "openssl >=3.0.0 <4" */
+                    requires?: string[];
+                    /** @description Repeatable, like requires */
+                    conflicts?: string[];
+                };
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                    /** @description RFC 9530 "sha-256=:<base64>:": the SHA-256 the client expects */
+                    "content-digest"?: string;
+                    /** @description The SHA-256 the client expects, hex */
+                    "slipway-expected-sha256"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        artifactVersion: string;
+                        /** @description SPDX licence expression, e.g. "MIT OR Apache-2.0" */
+                        license: string;
+                        element?: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                        supplier?: string | null;
+                        description?: string;
+                        requires?: {
+                            /** @description Another software product, e.g. openssl */
+                            name: string;
+                            /** @description A semver range, e.g. ">=3.0.0 <4" */
+                            range: string;
+                        }[];
+                        conflicts?: {
+                            /** @description Another software product, e.g. openssl */
+                            name: string;
+                            /** @description A semver range, e.g. ">=3.0.0 <4" */
+                            range: string;
+                        }[];
+                        /** @description The bytes, base64; up to the JSON body limit (1 MiB by default) */
+                        content: string;
+                        /** @description Expected SHA-256: a mismatch is refused (422) */
+                        sha256?: string;
+                    };
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An artifact of the Definitive Software Library */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One artifact */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an artifact's metadata (licence, element, requires, conflicts only while quarantined) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description SPDX licence expression, e.g. "MIT OR Apache-2.0" */
+                        license?: string;
+                        element?: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                        supplier?: string | null;
+                        description?: string;
+                        requires?: {
+                            /** @description Another software product, e.g. openssl */
+                            name: string;
+                            /** @description A semver range, e.g. ">=3.0.0 <4" */
+                            range: string;
+                        }[];
+                        conflicts?: {
+                            /** @description Another software product, e.g. openssl */
+                            name: string;
+                            /** @description A semver range, e.g. ">=3.0.0 <4" */
+                            range: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a quarantined artifact (not by its uploader; licence, SBOM, signature and integrity gates apply) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an artifact's content (streamed; Range supported; digest in Repr-Digest and Slipway-Sha256) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    range?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The whole content */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description The requested range */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire an artifact: no longer releasable, kept for the record */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/sbom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An artifact's SBOM: summary and licence counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            artifactId: number;
+                            specVersion: string;
+                            serialNumber: string | null;
+                            componentCount: number;
+                            sha256: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            licences: {
+                                allowed: number;
+                                denied: number;
+                                needsReview: number;
+                                reviewed: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Attach a CycloneDX JSON SBOM (spec 1.4–1.6) to a quarantined artifact (replaces an earlier one)
+         * @description A corrupt SBOM is refused with 400 and details.path, the JSON pointer of the first problem.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            /** @description A CycloneDX JSON document */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            artifactId: number;
+                            specVersion: string;
+                            serialNumber: string | null;
+                            componentCount: number;
+                            sha256: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            licences: {
+                                allowed: number;
+                                denied: number;
+                                needsReview: number;
+                                reviewed: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/sbom/components": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SBOM's components with their licences and the policy's verdict */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    verdict?: "allowed" | "denied" | "needs_review";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                ref: string;
+                                type: string;
+                                group: string | null;
+                                name: string;
+                                version: string | null;
+                                purl: string | null;
+                                licenses: ({
+                                    id: string;
+                                } | {
+                                    name: string;
+                                } | {
+                                    expression: string;
+                                })[];
+                                licenseExpression: string | null;
+                                /** @description The current release policy's verdict */
+                                licence: {
+                                    /** @enum {string} */
+                                    verdict: "allowed" | "denied" | "needs_review";
+                                    /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                    rule: string;
+                                    reason: string;
+                                };
+                                review: {
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    note: string | null;
+                                } | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/sbom/components/{componentId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a component whose licence the policy does not list (a denied licence cannot be cleared) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    componentId: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            ref: string;
+                            type: string;
+                            group: string | null;
+                            name: string;
+                            version: string | null;
+                            purl: string | null;
+                            licenses: ({
+                                id: string;
+                            } | {
+                                name: string;
+                            } | {
+                                expression: string;
+                            })[];
+                            licenseExpression: string | null;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            review: {
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                note: string | null;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/sbom/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SBOM as it was attached (CycloneDX JSON) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/signature": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Attach a minisign signature; it must verify against a trusted key */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The .minisig file as minisign wrote it */
+                        minisig: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description An artifact of the Definitive Software Library */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @description The artifact's own version (version is the record's revision) */
+                            artifactVersion: string;
+                            /** @description Hex SHA-256 of the content, computed by the server */
+                            sha256: string;
+                            /** @description Bytes */
+                            size: number;
+                            element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                            supplier: string | null;
+                            /** @description SPDX licence expression */
+                            license: string;
+                            /** @description The current release policy's verdict */
+                            licence: {
+                                /** @enum {string} */
+                                verdict: "allowed" | "denied" | "needs_review";
+                                /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                rule: string;
+                                reason: string;
+                            };
+                            description: string;
+                            requires: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            conflicts: {
+                                /** @description Another software product, e.g. openssl */
+                                name: string;
+                                /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                range: string;
+                            }[];
+                            /** @enum {string} */
+                            state: "quarantined" | "approved" | "retired" | "compromised";
+                            stateReason: string | null;
+                            uploadedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            approvedBy: string | null;
+                            approvedAt: string | null;
+                            lastVerifiedAt: string | null;
+                            signature: {
+                                keyId: string | null;
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                                trustedComment: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-hash the stored content and re-check the signature; a changed or missing file marks it compromised */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            /** @enum {string} */
+                            content: "ok" | "changed" | "missing";
+                            expectedSha256: string;
+                            actualSha256: string | null;
+                            signature: {
+                                /** @enum {string} */
+                                status: "verified" | "failed";
+                                reason: string | null;
+                            } | null;
+                            /** @description An artifact of the Definitive Software Library */
+                            artifact: {
+                                id: number;
+                                name: string;
+                                /** @description The artifact's own version (version is the record's revision) */
+                                artifactVersion: string;
+                                /** @description Hex SHA-256 of the content, computed by the server */
+                                sha256: string;
+                                /** @description Bytes */
+                                size: number;
+                                element: ("technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging") | null;
+                                supplier: string | null;
+                                /** @description SPDX licence expression */
+                                license: string;
+                                /** @description The current release policy's verdict */
+                                licence: {
+                                    /** @enum {string} */
+                                    verdict: "allowed" | "denied" | "needs_review";
+                                    /** @description The policy rule that decided: licences.allow, licences.deny or licences.unknown */
+                                    rule: string;
+                                    reason: string;
+                                };
+                                description: string;
+                                requires: {
+                                    /** @description Another software product, e.g. openssl */
+                                    name: string;
+                                    /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                    range: string;
+                                }[];
+                                conflicts: {
+                                    /** @description Another software product, e.g. openssl */
+                                    name: string;
+                                    /** @description A semver range, e.g. ">=3.0.0 <4" */
+                                    range: string;
+                                }[];
+                                /** @enum {string} */
+                                state: "quarantined" | "approved" | "retired" | "compromised";
+                                stateReason: string | null;
+                                uploadedBy: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                approvedBy: string | null;
+                                approvedAt: string | null;
+                                lastVerifiedAt: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                    reason: string | null;
+                                    trustedComment: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -2552,6 +5444,7724 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The forward schedule of change: changes, freezes, maintenance windows (and every registered source) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    from?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    to?: string;
+                    /** @description Comma-separated source names; default all */
+                    sources?: string;
+                    /** @description Also return the conflict report for the range */
+                    conflicts?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            sources: string[];
+                            events: {
+                                /** @description Stable per event (and per occurrence of a recurring window) */
+                                uid: string;
+                                /** @description The calendar source: changes, freezes, maintenance … (releases and rollouts plug in) */
+                                source: string;
+                                kind: string;
+                                objectType: string;
+                                objectId: number;
+                                title: string;
+                                description: string;
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                                status: string;
+                                url: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            conflicts: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                                changes: number;
+                                counts: {
+                                    same_ci: number;
+                                    impact_overlap: number;
+                                    freeze: number;
+                                    outside_maintenance_window: number;
+                                    implementer_double_booked: number;
+                                };
+                                items: {
+                                    /** @enum {string} */
+                                    kind: "same_ci" | "impact_overlap" | "freeze" | "outside_maintenance_window" | "implementer_double_booked";
+                                    /** @enum {string} */
+                                    severity: "blocking" | "warning";
+                                    message: string;
+                                    changes: {
+                                        id: number;
+                                        title: string;
+                                        state: string;
+                                        plannedStart: string | null;
+                                        plannedEnd: string | null;
+                                    }[];
+                                    cis: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    }[];
+                                    freeze: {
+                                        id: number;
+                                        name: string;
+                                        kind: string;
+                                        /** Format: date-time */
+                                        start: string;
+                                        /** Format: date-time */
+                                        end: string;
+                                    } | null;
+                                    maintenanceWindows: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                    nextFit: {
+                                        /** Format: date-time */
+                                        start: string;
+                                        /** Format: date-time */
+                                        end: string;
+                                    } | null;
+                                    implementer: {
+                                        id: number;
+                                        username: string;
+                                    } | null;
+                                    sharedImpact: number | null;
+                                }[];
+                                truncated: boolean;
+                                durationMs: number;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The change calendar as RFC 5545 iCalendar, for calendar clients (?token= a feed token) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A calendar feed token (read-only, for calendar clients) */
+                    token?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    from?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    to?: string;
+                    sources?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/calendar; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/calendar": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My calendar feed tokens (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                prefix: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                lastUsedAt: string | null;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a read-only calendar feed token (shown once) for a calendar client subscription */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @description Shown once; Slipway keeps only its hash */
+                            token: string;
+                            /** @description The subscription URL for a calendar client */
+                            url: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/feed-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a calendar feed token */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/change-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalogue of standard-change templates */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    active?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                description: string;
+                                allowedCiClasses: string[];
+                                maxImpactedCis: number;
+                                maxDurationMinutes: number;
+                                backoutPlan: string | null;
+                                active: boolean;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a standard-change template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        allowedCiClasses: string[];
+                        maxImpactedCis: number;
+                        maxDurationMinutes: number;
+                        backoutPlan?: string | null;
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description A standard-change template: within its limits a change needs no CAB */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            allowedCiClasses: string[];
+                            maxImpactedCis: number;
+                            maxDurationMinutes: number;
+                            backoutPlan: string | null;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/change-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One standard-change template */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A standard-change template: within its limits a change needs no CAB */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            allowedCiClasses: string[];
+                            maxImpactedCis: number;
+                            maxDurationMinutes: number;
+                            backoutPlan: string | null;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a template (retire it with active: false) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        allowedCiClasses?: string[];
+                        maxImpactedCis?: number;
+                        maxDurationMinutes?: number;
+                        backoutPlan?: string | null;
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description A standard-change template: within its limits a change needs no CAB */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            allowedCiClasses: string[];
+                            maxImpactedCis: number;
+                            maxDurationMinutes: number;
+                            backoutPlan: string | null;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List changes */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    /** @description One state or a comma-separated list */
+                    state?: string;
+                    type?: "standard" | "normal" | "emergency";
+                    ciId?: number;
+                    requesterId?: number;
+                    implementerId?: number;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    from?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Raise a request for change */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "standard" | "normal" | "emergency";
+                        title: string;
+                        description?: string;
+                        justification?: string;
+                        templateId?: number | null;
+                        ciIds?: number[];
+                        plannedStart?: string | null;
+                        plannedEnd?: string | null;
+                        implementerId?: number | null;
+                        backoutPlan?: string | null;
+                        releaseId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/agenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What waits for me and my role: approve, assess, schedule, implement, review */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @enum {string} */
+                                reason: "approve" | "assess" | "schedule" | "implement" | "review" | "close";
+                                task: string;
+                                /** @description A request for change (RFC) */
+                                change: {
+                                    id: number;
+                                    /** @enum {string} */
+                                    type: "standard" | "normal" | "emergency";
+                                    /** @enum {string} */
+                                    state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                    title: string;
+                                    description: string;
+                                    justification: string;
+                                    templateId: number | null;
+                                    ciIds: number[];
+                                    cis: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    }[];
+                                    plannedStart: string | null;
+                                    plannedEnd: string | null;
+                                    implementer: {
+                                        id: number;
+                                        username: string;
+                                    } | null;
+                                    requester: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    backoutPlan: string | null;
+                                    releaseId: number | null;
+                                    impact: {
+                                        /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                        count: number;
+                                        summary: {
+                                            class: string;
+                                            count: number;
+                                        }[];
+                                        services: {
+                                            id: number;
+                                            name: string;
+                                            owner: string | null;
+                                            criticality: string | null;
+                                        }[];
+                                        servicesTotal: number;
+                                        /** Format: date-time */
+                                        computedAt: string;
+                                    } | null;
+                                    risk: {
+                                        score: number;
+                                        /** @enum {string} */
+                                        level: "low" | "moderate" | "high" | "very_high";
+                                        factors: {
+                                            /** @enum {string} */
+                                            factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                            weight: number;
+                                            fraction: number;
+                                            contribution: number;
+                                            reason: string;
+                                        }[];
+                                        thresholds: {
+                                            moderate: number;
+                                            high: number;
+                                            very_high: number;
+                                        };
+                                        /** Format: date-time */
+                                        computedAt: string;
+                                        policyVersion: number;
+                                    } | null;
+                                    approval: {
+                                        /** @enum {string} */
+                                        board: "cab" | "ecab" | "none";
+                                        required: number;
+                                        serviceOwnerRequired: boolean;
+                                        serviceOwners: string[];
+                                        /** @description Bumped by every edit of CIs, window or implementer */
+                                        round: number;
+                                        approvals: {
+                                            approverId: number;
+                                            approverName: string;
+                                            /** Format: date-time */
+                                            at: string;
+                                            asServiceOwner: boolean;
+                                        }[];
+                                        serviceOwnerApproved: boolean;
+                                        met: boolean;
+                                        missing: string[];
+                                    };
+                                    freezeOverride: {
+                                        reason: string;
+                                        by: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        freezes: {
+                                            id: number;
+                                            name: string;
+                                        }[];
+                                    } | null;
+                                    review: {
+                                        /** @enum {string} */
+                                        outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                        incidentIds: number[];
+                                        lessons: string;
+                                        reviewedBy: {
+                                            id: number | null;
+                                            username: string;
+                                        };
+                                        /** Format: date-time */
+                                        reviewedAt: string;
+                                    } | null;
+                                    reviewDueAt: string | null;
+                                    submittedAt: string | null;
+                                    scheduledAt: string | null;
+                                    startedAt: string | null;
+                                    completedAt: string | null;
+                                    closedAt: string | null;
+                                    allowedTransitions: {
+                                        /** @enum {string} */
+                                        action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                        /** @enum {string} */
+                                        to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                    }[];
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    version: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calendar-wide conflict report for a range (default: the next 30 days) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    from?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    to?: string;
+                    /** @description Include impact-closure overlaps (default true) */
+                    impact?: boolean;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            changes: number;
+                            counts: {
+                                same_ci: number;
+                                impact_overlap: number;
+                                freeze: number;
+                                outside_maintenance_window: number;
+                                implementer_double_booked: number;
+                            };
+                            items: {
+                                /** @enum {string} */
+                                kind: "same_ci" | "impact_overlap" | "freeze" | "outside_maintenance_window" | "implementer_double_booked";
+                                /** @enum {string} */
+                                severity: "blocking" | "warning";
+                                message: string;
+                                changes: {
+                                    id: number;
+                                    title: string;
+                                    state: string;
+                                    plannedStart: string | null;
+                                    plannedEnd: string | null;
+                                }[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                freeze: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                } | null;
+                                maintenanceWindows: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                                nextFit: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                } | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                sharedImpact: number | null;
+                            }[];
+                            truncated: boolean;
+                            durationMs: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/reviews/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes whose post-implementation review is overdue (emergency changes after the policy days) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One change */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a change (an edit of CIs, window or implementer voids its approvals) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        description?: string;
+                        justification?: string;
+                        ciIds?: number[];
+                        plannedStart?: string | null;
+                        plannedEnd?: string | null;
+                        implementerId?: number | null;
+                        backoutPlan?: string | null;
+                        releaseId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every decision on the change, including voided ones */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                approverId: number;
+                                approverName: string;
+                                /** @enum {string} */
+                                decision: "approved" | "rejected";
+                                comment: string;
+                                asServiceOwner: boolean;
+                                round: number;
+                                /** @description SHA-256 of the CIs, window and implementer this decision was about */
+                                scopeHash: string;
+                                /** @description The version of the change that was decided on */
+                                changeVersion: number;
+                                /** Format: date-time */
+                                at: string;
+                                voidedAt: string | null;
+                                voidedReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve the current scope (never the requester or implementer: 403 SOD_VIOLATION; If-Match names the version you reviewed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/assess": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the assessment and send the change to the CAB */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Impact and risk as they would be now (not stored) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Impacted CIs and services, from the CMDB impact index */
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            };
+                            /** @description Explainable risk: each factor with its weight (from the policy), fraction and reason */
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Recompute and store impact and risk */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw the change */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a reviewed change */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Implementation done: the review is due */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conflicts of this change: same CI, overlapping impact, freezes, maintenance windows, implementer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            changeId: number;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            conflicts: {
+                                /** @enum {string} */
+                                kind: "same_ci" | "impact_overlap" | "freeze" | "outside_maintenance_window" | "implementer_double_booked";
+                                /** @enum {string} */
+                                severity: "blocking" | "warning";
+                                message: string;
+                                changes: {
+                                    id: number;
+                                    title: string;
+                                    state: string;
+                                    plannedStart: string | null;
+                                    plannedEnd: string | null;
+                                }[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                freeze: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                } | null;
+                                maintenanceWindows: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                                nextFit: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                } | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                sharedImpact: number | null;
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The state changes of a change: who, when, from what to what */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                from: string | null;
+                                to: string;
+                                action: string;
+                                actor: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                comment: string | null;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject the change with a comment (never the requester or implementer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the post-implementation review: outcome, linked incidents, lessons */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                        incidentIds?: number[];
+                        lessons?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Schedule an approved change (hard freeze → 422 FREEZE_WINDOW) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start implementing (the implementer or a change manager) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit (normal → assess, emergency → authorize, standard within its template → scheduled) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a change to another state (422 ILLEGAL_TRANSITION lists the allowed ones) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the soft freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A request for change (RFC) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "standard" | "normal" | "emergency";
+                            /** @enum {string} */
+                            state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            title: string;
+                            description: string;
+                            justification: string;
+                            templateId: number | null;
+                            ciIds: number[];
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            backoutPlan: string | null;
+                            releaseId: number | null;
+                            impact: {
+                                /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                count: number;
+                                summary: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                                services: {
+                                    id: number;
+                                    name: string;
+                                    owner: string | null;
+                                    criticality: string | null;
+                                }[];
+                                servicesTotal: number;
+                                /** Format: date-time */
+                                computedAt: string;
+                            } | null;
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab" | "none";
+                                required: number;
+                                serviceOwnerRequired: boolean;
+                                serviceOwners: string[];
+                                /** @description Bumped by every edit of CIs, window or implementer */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    asServiceOwner: boolean;
+                                }[];
+                                serviceOwnerApproved: boolean;
+                                met: boolean;
+                                missing: string[];
+                            };
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                }[];
+                            } | null;
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                incidentIds: number[];
+                                lessons: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            reviewDueAt: string | null;
+                            submittedAt: string | null;
+                            scheduledAt: string | null;
+                            startedAt: string | null;
+                            completedAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ci-classes": {
         parameters: {
             query?: never;
@@ -3614,6 +14224,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cis/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many CIs match the filters of GET /api/v1/cis, in total and by class */
+        get: {
+            parameters: {
+                query?: {
+                    class?: string;
+                    /** @description Exact name */
+                    name?: string;
+                    environment?: string;
+                    status?: "planned" | "active" | "maintenance" | "retired";
+                    owner?: string;
+                    criticality?: "low" | "medium" | "high" | "critical";
+                    /** @description Part of the name, case-insensitive */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            total: number;
+                            byClass: {
+                                class: string;
+                                count: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cis/{id}": {
         parameters: {
             query?: never;
@@ -4158,6 +14937,11 @@ export interface paths {
                                 class: string;
                                 name: string;
                                 depth: number;
+                                /** @description The CI this one was reached from (one hop closer to the root) and the relationship type crossed: for impact, the CI whose change propagates here; for dependencies, the CI that needs this one */
+                                via: {
+                                    id: number;
+                                    type: string;
+                                };
                             }[];
                             next: string | null;
                             /** @description Reached CIs by class, services first, then by count */
@@ -4535,6 +15319,11 @@ export interface paths {
                                 class: string;
                                 name: string;
                                 depth: number;
+                                /** @description The CI this one was reached from (one hop closer to the root) and the relationship type crossed: for impact, the CI whose change propagates here; for dependencies, the CI that needs this one */
+                                via: {
+                                    id: number;
+                                    type: string;
+                                };
                             }[];
                             next: string | null;
                             /** @description Reached CIs by class, services first, then by count */
@@ -5109,6 +15898,4512 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/freezes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Freeze (blackout) windows */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    kind?: string;
+                    active?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                description: string;
+                                /** @enum {string} */
+                                kind: "hard" | "soft";
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                rrule: string | null;
+                                timezone: string;
+                                /** @description Every non-empty list must match a CI for the freeze to cover it; all empty: everything */
+                                scope: {
+                                    environments: string[];
+                                    ciClasses: string[];
+                                    ciIds: number[];
+                                    /** @description A service covers the CIs it depends on */
+                                    serviceIds: number[];
+                                };
+                                active: boolean;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a freeze: one-off or recurring (RRULE), scoped, hard or soft */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        /** @enum {string} */
+                        kind: "hard" | "soft";
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        startsAt: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        endsAt: string;
+                        rrule?: string | null;
+                        /** @description IANA zone; default UTC */
+                        timezone?: string;
+                        scope?: {
+                            environments?: string[];
+                            ciClasses?: string[];
+                            ciIds?: number[];
+                            serviceIds?: number[];
+                        };
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "hard" | "soft";
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            /** @description Every non-empty list must match a CI for the freeze to cover it; all empty: everything */
+                            scope: {
+                                environments: string[];
+                                ciClasses: string[];
+                                ciIds: number[];
+                                /** @description A service covers the CIs it depends on */
+                                serviceIds: number[];
+                            };
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/freezes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One freeze */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "hard" | "soft";
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            /** @description Every non-empty list must match a CI for the freeze to cover it; all empty: everything */
+                            scope: {
+                                environments: string[];
+                                ciClasses: string[];
+                                ciIds: number[];
+                                /** @description A service covers the CIs it depends on */
+                                serviceIds: number[];
+                            };
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a freeze */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a freeze */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        /** @enum {string} */
+                        kind?: "hard" | "soft";
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        startsAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        endsAt?: string;
+                        rrule?: string | null;
+                        /** @description IANA zone; default UTC */
+                        timezone?: string;
+                        scope?: {
+                            environments?: string[];
+                            ciClasses?: string[];
+                            ciIds?: number[];
+                            serviceIds?: number[];
+                        };
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** @enum {string} */
+                            kind: "hard" | "soft";
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            /** @description Every non-empty list must match a CI for the freeze to cover it; all empty: everything */
+                            scope: {
+                                environments: string[];
+                                ciClasses: string[];
+                                ciIds: number[];
+                                /** @description A service covers the CIs it depends on */
+                                serviceIds: number[];
+                            };
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/freezes/{id}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** When a freeze is in force within a range (default: the next year) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    from?: string;
+                    /** @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock items */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    modelId?: number;
+                    siteId?: number;
+                    state?: "in_stock" | "reserved" | "deployed" | "retired";
+                    serial?: string;
+                    reservationId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                modelId: number;
+                                serial: string;
+                                siteId: number;
+                                /** @enum {string} */
+                                state: "in_stock" | "reserved" | "deployed" | "retired";
+                                warrantyEnd: string | null;
+                                notes: string | null;
+                                reservationId: number | null;
+                                ciId: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Receive an item into stock (serial unique) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        modelId: number;
+                        siteId: number;
+                        serial: string;
+                        warrantyEnd?: string | null;
+                        notes?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A stock item of the hardware store */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stock item */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A stock item of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an item's warranty end or notes */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        warrantyEnd?: string | null;
+                        notes?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A stock item of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/hardware/items/{id}/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy an item: it becomes a CMDB CI of its model's class, located_in its site */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Name of the CI the item becomes, e.g. its host name */
+                        ciName: string;
+                        environment?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A stock item of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/items/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an item in stock to another site */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        siteId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description A stock item of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/items/{id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire an item (in stock or deployed) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A stock item of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            modelId: number;
+                            serial: string;
+                            siteId: number;
+                            /** @enum {string} */
+                            state: "in_stock" | "reserved" | "deployed" | "retired";
+                            warrantyEnd: string | null;
+                            notes: string | null;
+                            reservationId: number | null;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hardware models */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                manufacturer: string | null;
+                                /** @enum {string} */
+                                ciClass: "server" | "desktop" | "network_device" | "storage";
+                                ciId: number | null;
+                                lowStockThreshold: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a hardware model (optionally linked to a CMDB hardware_model CI) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        manufacturer?: string | null;
+                        /**
+                         * @description Defaults from the linked CI category
+                         * @enum {string}
+                         */
+                        ciClass?: "server" | "desktop" | "network_device" | "storage";
+                        ciId?: number | null;
+                        lowStockThreshold?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description A hardware model stocked in the store */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            manufacturer: string | null;
+                            /** @enum {string} */
+                            ciClass: "server" | "desktop" | "network_device" | "storage";
+                            ciId: number | null;
+                            lowStockThreshold: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One hardware model */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A hardware model stocked in the store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            manufacturer: string | null;
+                            /** @enum {string} */
+                            ciClass: "server" | "desktop" | "network_device" | "storage";
+                            ciId: number | null;
+                            lowStockThreshold: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a model (e.g. its low-stock threshold) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        manufacturer?: string | null;
+                        ciId?: number | null;
+                        lowStockThreshold?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description A hardware model stocked in the store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            manufacturer: string | null;
+                            /** @enum {string} */
+                            ciClass: "server" | "desktop" | "network_device" | "storage";
+                            ciId: number | null;
+                            lowStockThreshold: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/hardware/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reservations of stock for releases */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    releaseId?: number;
+                    state?: "active" | "released" | "fulfilled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Reserve stock for a release: all lines or nothing; 409 with every shortage */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        releaseId: number;
+                        lines: {
+                            modelId: number;
+                            siteId: number;
+                            quantity: number;
+                        }[];
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Stock reserved for a release */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            /** @enum {string} */
+                            state: "active" | "released" | "fulfilled";
+                            note: string | null;
+                            lines: {
+                                modelId: number;
+                                siteId: number;
+                                quantity: number;
+                            }[];
+                            itemIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/reservations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reservation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Stock reserved for a release */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            /** @enum {string} */
+                            state: "active" | "released" | "fulfilled";
+                            note: string | null;
+                            lines: {
+                                modelId: number;
+                                siteId: number;
+                                quantity: number;
+                            }[];
+                            itemIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/reservations/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a reservation: its items go back to stock */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Stock reserved for a release */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            /** @enum {string} */
+                            state: "active" | "released" | "fulfilled";
+                            note: string | null;
+                            lines: {
+                                modelId: number;
+                                siteId: number;
+                                quantity: number;
+                            }[];
+                            itemIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sites of the hardware store */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                code: string;
+                                name: string;
+                                ciId: number | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a site (linked to the CMDB site CI with the same code, if any) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        code: string;
+                        name: string;
+                        ciId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A site of the hardware store */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hardware/sites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One site */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A site of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a site */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        ciId?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A site of the hardware store */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            code: string;
+                            name: string;
+                            ciId: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/hardware/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock by site and model, with low-stock flags */
+        get: {
+            parameters: {
+                query?: {
+                    modelId?: number;
+                    siteId?: number;
+                    /** @description Only what is below its threshold */
+                    low?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bySite: {
+                                modelId: number;
+                                model: string;
+                                siteId: number | null;
+                                site: string | null;
+                                inStock: number;
+                                reserved: number;
+                                deployed: number;
+                                retired: number;
+                                threshold: number;
+                                /** @description In stock below the model threshold */
+                                low: boolean;
+                            }[];
+                            byModel: {
+                                modelId: number;
+                                model: string;
+                                siteId: number | null;
+                                site: string | null;
+                                inStock: number;
+                                reserved: number;
+                                deployed: number;
+                                retired: number;
+                                threshold: number;
+                                /** @description In stock below the model threshold */
+                                low: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/import": {
         parameters: {
             query?: never;
@@ -5508,6 +20803,2205 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unauthorized, unlicensed and tampered software on live CIs (CMDB compared with the library) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    kind?: "unauthorized" | "unlicensed" | "needs_review" | "tampered";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policyVersion: number;
+                            counts: {
+                                /** @description Installed software CIs checked */
+                                software: number;
+                                compliant: number;
+                                /** @description Software CIs with at least one finding */
+                                findings: number;
+                                unauthorized: number;
+                                unlicensed: number;
+                                needs_review: number;
+                                tampered: number;
+                            };
+                            items: {
+                                ci: {
+                                    id: number;
+                                    name: string;
+                                };
+                                product: string;
+                                softwareVersion: string | null;
+                                license: string | null;
+                                digest: string | null;
+                                hosts: number;
+                                exampleHosts: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                kinds: ("unauthorized" | "unlicensed" | "needs_review" | "tampered")[];
+                                reasons: {
+                                    /** @enum {string} */
+                                    kind: "unauthorized" | "unlicensed" | "needs_review" | "tampered";
+                                    rule: string;
+                                    message: string;
+                                }[];
+                                artifactId: number | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/gate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** May these artifacts be released (as part of a release of this element)? Every problem names its rule */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Comma-separated artifact ids */
+                    ids: string;
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releasable: boolean;
+                            problems: {
+                                artifactId: number;
+                                rule: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trusted signing keys (minisign) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @description minisign key id, 16 hex digits */
+                                keyId: string;
+                                name: string;
+                                /** @description The base64 line of the minisign public key */
+                                publicKey: string;
+                                createdBy: string;
+                                revokedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Trust a minisign public key for artifact signatures */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Whose key this is */
+                        name: string;
+                        /** @description The minisign .pub file, or its base64 line */
+                        publicKey: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A minisign public key trusted to sign artifacts */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description minisign key id, 16 hex digits */
+                            keyId: string;
+                            name: string;
+                            /** @description The base64 line of the minisign public key */
+                            publicKey: string;
+                            createdBy: string;
+                            revokedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One trusted key */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A minisign public key trusted to sign artifacts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description minisign key id, 16 hex digits */
+                            keyId: string;
+                            name: string;
+                            /** @description The base64 line of the minisign public key */
+                            publicKey: string;
+                            createdBy: string;
+                            revokedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Revoke a trusted key: signatures by it no longer verify (the key stays listed for the record) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A minisign public key trusted to sign artifacts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description minisign key id, 16 hex digits */
+                            keyId: string;
+                            name: string;
+                            /** @description The base64 line of the minisign public key */
+                            publicKey: string;
+                            createdBy: string;
+                            revokedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled full verification: interval, next run, last result */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            intervalMinutes: number;
+                            nextRunAt: string | null;
+                            running: boolean;
+                            lastStartedAt: string | null;
+                            lastFinishedAt: string | null;
+                            lastResult: {
+                                [key: string]: unknown;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify the integrity of every artifact now (the same run the schedule makes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checked: number;
+                            ok: number;
+                            compromised: number[];
+                            signatureFailures: number[];
+                            durationMs: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Maintenance windows: when CIs (or the CIs of a service) may be changed */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                description: string;
+                                /** Format: date-time */
+                                startsAt: string;
+                                /** Format: date-time */
+                                endsAt: string;
+                                rrule: string | null;
+                                timezone: string;
+                                ciIds: number[];
+                                serviceIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a maintenance window for CIs or services (one-off or recurring) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        startsAt: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        endsAt: string;
+                        rrule?: string | null;
+                        /** @description IANA zone; default UTC */
+                        timezone?: string;
+                        ciIds?: number[];
+                        serviceIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            ciIds: number[];
+                            serviceIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One maintenance window */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            ciIds: number[];
+                            serviceIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a maintenance window */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a maintenance window */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        startsAt?: string;
+                        /**
+                         * Format: date-time
+                         * @description ISO-8601 date-time with an offset, e.g. 2026-12-15T22:00:00Z
+                         */
+                        endsAt?: string;
+                        rrule?: string | null;
+                        /** @description IANA zone; default UTC */
+                        timezone?: string;
+                        ciIds?: number[];
+                        serviceIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            description: string;
+                            /** Format: date-time */
+                            startsAt: string;
+                            /** Format: date-time */
+                            endsAt: string;
+                            rrule: string | null;
+                            timezone: string;
+                            ciIds: number[];
+                            serviceIds: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/policy": {
@@ -7542,6 +25036,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sboms/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare the SBOMs of two artifacts: components added, removed, upgraded, downgraded */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Artifact id of the older version */
+                    from: number;
+                    /** @description Artifact id of the newer version */
+                    to: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: number;
+                            to: number;
+                            added: {
+                                group: string | null;
+                                name: string;
+                                version: string | null;
+                                purl: string | null;
+                            }[];
+                            removed: {
+                                group: string | null;
+                                name: string;
+                                version: string | null;
+                                purl: string | null;
+                            }[];
+                            upgraded: {
+                                group: string | null;
+                                name: string;
+                                version: string | null;
+                                purl: string | null;
+                                from: string | null;
+                                to: string | null;
+                            }[];
+                            downgraded: {
+                                group: string | null;
+                                name: string;
+                                version: string | null;
+                                purl: string | null;
+                                from: string | null;
+                                to: string | null;
+                            }[];
+                            unchanged: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -9362,6 +27046,2307 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook subscriptions */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                url: string;
+                                events: string[];
+                                active: boolean;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to events; the answer carries the signing secret, once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description http(s) URL on a host of the outbound allow-list */
+                        url: string;
+                        /** @description Event types (change.approved), families (change.*) or * for all */
+                        events: string[];
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            url: string;
+                            events: string[];
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            /** @description The HMAC-SHA256 signing secret: shown once, store it in the receiver */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/allow-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hosts and ranges webhooks (and other outbound calls) may reach */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                pattern: string;
+                                allowPrivate: boolean;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Allow a host, wildcard, IP or CIDR range */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description host.example.com, *.example.com, *, an IP or a CIDR range */
+                        pattern: string;
+                        /** @description Let matching hosts reach loopback, RFC 1918, CGNAT, link-local and ULA addresses */
+                        allowPrivate?: boolean;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            pattern: string;
+                            allowPrivate: boolean;
+                            note: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/allow-list/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an allow-list entry */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with every attempt and its response status */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            subscriptionId: number;
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "dead";
+                            attempts: number;
+                            lastStatus: number | null;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            deliveredAt: string | null;
+                            /** @description The body that was signed and sent */
+                            payload: unknown;
+                            attemptLog: {
+                                attempt: number;
+                                /** Format: date-time */
+                                at: string;
+                                statusCode: number | null;
+                                error: string | null;
+                                durationMs: number;
+                                address: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a finished delivery again (same event id and body) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            subscriptionId: number;
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "dead";
+                            attempts: number;
+                            lastStatus: number | null;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            deliveredAt: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types subscriptions may name */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: string[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook subscription */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A webhook subscription (the signing secret is shown only when created or rotated) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            url: string;
+                            events: string[];
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a subscription and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a subscription */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description http(s) URL on a host of the outbound allow-list */
+                        url?: string;
+                        /** @description Event types (change.approved), families (change.*) or * for all */
+                        events?: string[];
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description A webhook subscription (the signing secret is shown only when created or rotated) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            url: string;
+                            events: string[];
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of a subscription, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                subscriptionId: number;
+                                eventId: string;
+                                eventType: string;
+                                /** @enum {string} */
+                                state: "pending" | "succeeded" | "dead";
+                                attempts: number;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                deliveredAt: string | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.ping event to test the receiver */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            subscriptionId: number;
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            state: "pending" | "succeeded" | "dead";
+                            attempts: number;
+                            lastStatus: number | null;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            deliveredAt: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret (shown once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            url: string;
+                            events: string[];
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            /** @description The HMAC-SHA256 signing secret: shown once, store it in the receiver */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

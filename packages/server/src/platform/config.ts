@@ -21,6 +21,10 @@ export interface SlipwayConfig {
   secureCookies: 'auto' | 'always' | 'never';
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  /** Largest artifact the software library accepts, in bytes (SLIPWAY_ARTIFACT_MAX_BYTES). */
+  artifactMaxBytes: number;
+  /** Minutes between scheduled full integrity verifications of the library; 0 turns them off. */
+  libraryVerifyIntervalMinutes: number;
 }
 
 export interface ConfigOverrides {
@@ -60,5 +64,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: NodeJS.Proce
     secureCookies: (env.SLIPWAY_SECURE_COOKIES as SlipwayConfig['secureCookies']) ?? 'auto',
     sessionIdleMinutes: Number(env.SLIPWAY_SESSION_IDLE_MINUTES ?? 60),
     sessionAbsoluteHours: Number(env.SLIPWAY_SESSION_ABSOLUTE_HOURS ?? 12),
+    artifactMaxBytes: Number(env.SLIPWAY_ARTIFACT_MAX_BYTES ?? 16 * 1024 ** 3),
+    libraryVerifyIntervalMinutes: Number(env.SLIPWAY_LIBRARY_VERIFY_MINUTES ?? 24 * 60),
   };
 }

@@ -1,4 +1,8 @@
+import type { CalendarRegistry } from '../changes/calendar-registry.js';
+import type { ChangeServices } from '../changes/changes.module.js';
 import type { CmdbServices } from '../cmdb/cmdb.module.js';
+import type { HardwareService } from '../hardware/hardware.service.js';
+import type { LibraryServices } from '../library/library.module.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import type { AuditTrail } from './audit/audit.service.js';
 import type { AuditKeys } from './audit/audit-keys.js';
@@ -9,6 +13,8 @@ import type { UserService } from './auth/user.service.js';
 import type { Clock } from './clock.js';
 import type { SlipwayConfig } from './config.js';
 import type { SlipwayDatabase } from './database.js';
+import type { JobRunner } from './jobs/job-runner.js';
+import type { WebhookService } from './webhooks/webhook.service.js';
 
 /** The services of one running Slipway, wired once in app.ts and handed to every route plugin. */
 export interface AppContext {
@@ -23,4 +29,12 @@ export interface AppContext {
   tokens: TokenService;
   cmdb: CmdbServices;
   policy: PolicyService;
+  library: LibraryServices;
+  hardware: HardwareService;
+  /** Durable jobs with leases (webhook deliveries; rollouts later). */
+  jobs: JobRunner;
+  webhooks: WebhookService;
+  /** The change calendar's sources (changes, freezes, maintenance; releases and rollouts plug in). */
+  calendar: CalendarRegistry;
+  changes: ChangeServices;
 }

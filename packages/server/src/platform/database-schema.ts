@@ -1,4 +1,16 @@
 import type {
+  CalendarFeedTokensTable,
+  ChangeApprovalsTable,
+  ChangeCisTable,
+  ChangeIndexLogTable,
+  ChangeReviewsTable,
+  ChangesTable,
+  ChangeTemplatesTable,
+  ChangeTransitionsTable,
+  FreezesTable,
+  MaintenanceWindowsTable,
+} from '../changes/changes.table.js';
+import type {
   BaselineCisTable,
   BaselineRelationshipsTable,
   BaselinesTable,
@@ -8,10 +20,31 @@ import type {
   GraphChangesTable,
   RelationshipsTable,
 } from '../cmdb/cmdb.table.js';
+import type {
+  HwItemsTable,
+  HwModelsTable,
+  HwReservationLinesTable,
+  HwReservationsTable,
+  HwSitesTable,
+} from '../hardware/hardware.table.js';
+import type {
+  ArtifactsTable,
+  LibraryTasksTable,
+  SbomComponentsTable,
+  SbomsTable,
+  TrustedKeysTable,
+} from '../library/library.table.js';
 import type { PolicyVersionsTable } from '../policy/policy.table.js';
 import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
 import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
 import type { IdempotencyKeysTable } from './http/idempotency.table.js';
+import type { JobsTable } from './jobs/jobs.table.js';
+import type {
+  OutboundAllowListTable,
+  WebhookDeliveriesTable,
+  WebhookDeliveryAttemptsTable,
+  WebhookSubscriptionsTable,
+} from './webhooks/webhooks.table.js';
 
 /** Every table Slipway's repositories may touch, as Kysely sees them. */
 export interface Database {
@@ -31,4 +64,29 @@ export interface Database {
   baseline_cis: BaselineCisTable;
   baseline_relationships: BaselineRelationshipsTable;
   policy_versions: PolicyVersionsTable;
+  artifacts: ArtifactsTable;
+  trusted_keys: TrustedKeysTable;
+  sboms: SbomsTable;
+  sbom_components: SbomComponentsTable;
+  library_tasks: LibraryTasksTable;
+  hw_sites: HwSitesTable;
+  hw_models: HwModelsTable;
+  hw_reservations: HwReservationsTable;
+  hw_reservation_lines: HwReservationLinesTable;
+  hw_items: HwItemsTable;
+  change_templates: ChangeTemplatesTable;
+  changes: ChangesTable;
+  change_cis: ChangeCisTable;
+  change_approvals: ChangeApprovalsTable;
+  change_transitions: ChangeTransitionsTable;
+  change_reviews: ChangeReviewsTable;
+  freezes: FreezesTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  calendar_feed_tokens: CalendarFeedTokensTable;
+  change_index_log: ChangeIndexLogTable;
+  jobs: JobsTable;
+  outbound_allow_list: OutboundAllowListTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
 }

@@ -29,7 +29,10 @@ describe('policy documents', () => {
   it('checks references between sections, licence ids and threshold order', () => {
     const broken = DEFAULT_POLICY_YAML.replace('      staging: [acceptance]', '      prod: [acceptance]')
       .replace('deny: [AGPL-3.0-only,', 'deny: [MIT, Not-A-Licence,')
-      .replace('thresholds: { moderate: 30, high: 55, very_high: 80 }', 'thresholds: { moderate: 60, high: 55, very_high: 80 }');
+      .replace(
+        'thresholds: { moderate: 30, high: 55, very_high: 80 }',
+        'thresholds: { moderate: 60, high: 55, very_high: 80 }',
+      );
     const parsed = parsePolicy(broken);
     if (parsed.ok) throw new Error('expected problems');
     const messages = parsed.problems.map((p) => `${p.path}: ${p.message}`);
@@ -71,9 +74,15 @@ describe.each(testDatabaseKinds())('policy API on %s', (kind) => {
     const current = await t.request({ method: 'GET', url: '/api/v1/policy' });
     expect(current.json()).toMatchObject({ version: 1, yaml: DEFAULT_POLICY_YAML });
     expect(current.headers.etag).toBe('"1"');
-    const next = await put(DEFAULT_POLICY_YAML.replace('minNoticeDays: 10', 'minNoticeDays: 14'), { 'if-match': '"1"' });
+    const next = await put(DEFAULT_POLICY_YAML.replace('minNoticeDays: 10', 'minNoticeDays: 14'), {
+      'if-match': '"1"',
+    });
     expect(next.statusCode, next.body).toBe(200);
-    expect(next.json()).toMatchObject({ version: 2, comment: 'tighter', policy: { releaseTypes: { major: { minNoticeDays: 14 } } } });
+    expect(next.json()).toMatchObject({
+      version: 2,
+      comment: 'tighter',
+      policy: { releaseTypes: { major: { minNoticeDays: 14 } } },
+    });
     const stale = await put(DEFAULT_POLICY_YAML, { 'if-match': '"1"' });
     expect(stale.statusCode).toBe(412);
     const history = (await t.request({ method: 'GET', url: '/api/v1/policy/versions' })).json();

@@ -519,7 +519,8 @@ function servedRoutes(t: TestApp): { method: string; path: string }[] {
     while (stack.length > 0 && (stack.at(-1)?.depth ?? 0) >= depth) stack.pop();
     const parent = stack.at(-1)?.path ?? '';
     const segment = match[2] ?? '';
-    const path = `${parent}/${segment}`.replace(/\/{2,}/g, '/');
+    // A radix tree: a child continues its parent's text (`/calendar` + `.ics`, `/assess` + `ment`).
+    const path = `${parent}${segment}`;
     stack.push({ depth, path });
     if (path === '/' || path.includes('*') || path.startsWith('/docs') || path === '/api/v1/openapi.json') continue;
     for (const method of (match[3] ?? '').split(', ')) {

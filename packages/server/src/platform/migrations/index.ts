@@ -2,6 +2,11 @@ import type { Migration } from 'kysely';
 import * as m0001 from './2026-11-28-0001-platform.js';
 import * as m0002 from './2026-11-28-0002-cmdb.js';
 import * as m0003 from './2026-11-28-0003-policy.js';
+import * as m0010 from './2026-11-28-0010-library.js';
+import * as m0011 from './2026-11-28-0011-hardware.js';
+import * as m0020 from './2026-11-28-0020-changes.js';
+import * as m0021 from './2026-11-28-0021-jobs.js';
+import * as m0022 from './2026-11-28-0022-webhooks.js';
 
 /**
  * Every migration, in order. Names are dated and never change once landed; a new schema
@@ -11,4 +16,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0001-platform': m0001,
   '2026-11-28-0002-cmdb': m0002,
   '2026-11-28-0003-policy': m0003,
+  '2026-11-28-0010-library': m0010,
+  '2026-11-28-0011-hardware': m0011,
+  '2026-11-28-0020-changes': m0020,
+  '2026-11-28-0021-jobs': m0021,
+  '2026-11-28-0022-webhooks': m0022,
 };
