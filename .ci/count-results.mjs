@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * Sums test results for the closing line of .ci/run.
- * Usage: node .ci/count-results.mjs --vitest <file> --vitest-exit <code> [--bench <file> --bench-exit <code>]
+ * Usage: node .ci/count-results.mjs --vitest <file> --vitest-exit <code> [--vitest <file> --vitest-exit <code> …]
+ *          [--bench <file> --bench-exit <code>]
+ * (one --vitest pair per vitest run: CI runs the timing-sensitive suites in a run of their own)
  * Prints one JSON object {passed, failed, skipped, problems: [...]} on stdout.
  *
  * Counting rules (so a failure can never hide):
@@ -34,9 +36,14 @@ function readJson(file) {
   }
 }
 
-const vitestFile = arg('--vitest');
-if (vitestFile) {
-  const exit = Number(arg('--vitest-exit') ?? 0);
+// Every `--vitest <file>` with the `--vitest-exit <code>` that follows it.
+const vitestRuns = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--vitest') vitestRuns.push({ file: args[i + 1], exit: 0 });
+  if (args[i] === '--vitest-exit' && vitestRuns.length > 0)
+    vitestRuns[vitestRuns.length - 1].exit = Number(args[i + 1]);
+}
+for (const { file: vitestFile, exit } of vitestRuns) {
   const report = fs.existsSync(vitestFile) ? readJson(vitestFile) : undefined;
   if (!fs.existsSync(vitestFile)) problems.push(`${vitestFile}: vitest wrote no JSON report`);
   let failedHere = 0;
@@ -55,7 +62,9 @@ if (vitestFile) {
   }
   if (exit !== 0 && failedHere === 0) {
     failedHere = 1;
-    problems.push(`vitest exited with code ${exit} without a failed test in its report (global setup failed?)`);
+    problems.push(
+      `vitest (${vitestFile}) exited with code ${exit} without a failed test in its report (global setup failed?)`,
+    );
   }
   failed += failedHere;
 }

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, USAGE } from './lib/args.mjs';
 import { formatValue, seconds, table } from './lib/format.mjs';
@@ -62,6 +63,8 @@ if (machine.loadAverage[0] > machine.cpuCount * 0.5) {
 }
 
 const results = [];
+/** Teardown registered by workloads (`ctx.defer`): run after the last workload, newest first. */
+const deferred = [];
 for (const workload of selected) {
   out();
   out(`== ${workload.name}: ${workload.title} ==`);
@@ -75,6 +78,8 @@ for (const workload of selected) {
     machine,
     log: (line) => out(`   ${line}`),
     loadTest,
+    /** Registers teardown (dropping databases, removing files) to run after every workload. */
+    defer: (fn) => deferred.push(fn),
     /** Starts bench/servers/<kind>.mjs in a child process (pinned and profiled as asked). */
     startServer: (kind, serverOptions = {}, label = kind) => {
       const profile = options.profile ? `${stamp}-${workload.name}-${label}.cpuprofile.json` : null;
@@ -82,9 +87,10 @@ for (const workload of selected) {
       return startServerProcess(kind, serverOptions, { pin: options.pin, profile });
     },
   };
-  const record = { name: workload.name, title: workload.title, ok: false };
+  const record = { name: workload.name, title: workload.title, ok: false, loadAverageBefore: os.loadavg() };
   try {
     const result = await workload.run(ctx);
+    materializeComputedColumns(result);
     Object.assign(record, result);
     record.ok = (result.checks ?? []).every((c) => c.ok);
     report(result);
@@ -93,6 +99,13 @@ for (const workload of selected) {
     out(`   FAILED: ${record.error}`);
   }
   record.durationMs = Math.round(performance.now() - started);
+  record.loadAverageAfter = os.loadavg();
+  if (record.loadAverageAfter[0] > machine.cpuCount * 0.5 || record.loadAverageBefore[0] > machine.cpuCount * 0.5) {
+    out(
+      `   note: machine load during ${workload.name}: ${record.loadAverageBefore[0].toFixed(1)} → ${record.loadAverageAfter[0].toFixed(1)} ` +
+        `(1-min average on ${machine.cpuCount} CPUs); absolute figures are noisy, compare ratios`,
+    );
+  }
   if (profiles.length > 0) {
     record.profiles = profiles;
     out(`   CPU profiles: ${profiles.map((p) => path.relative(process.cwd(), p)).join(', ')}`);
@@ -100,6 +113,21 @@ for (const workload of selected) {
   }
   out(`   (${workload.name} took ${seconds(record.durationMs)})`);
   results.push(record);
+}
+
+/**
+ * A column may compute its cells from the row (a function `key`); functions do not survive JSON,
+ * so the computed cells are stored in the rows and the column points at them — the saved results
+ * file then renders the same table (tools/results-markdown.mjs).
+ */
+function materializeComputedColumns(result) {
+  if (!Array.isArray(result?.columns)) return;
+  result.columns = result.columns.map((column, i) => {
+    if (typeof column.key !== 'function') return column;
+    const key = `column${i}`;
+    for (const row of result.rows ?? []) row[key] = column.key(row);
+    return { ...column, key };
+  });
 }
 
 /** Prints a workload's table, ratios, goals and checks. */
@@ -122,6 +150,14 @@ function report(result) {
   }
   for (const c of result.checks ?? []) {
     out(`   check ${c.ok ? 'ok  ' : 'FAIL'} ${c.text}${c.ok ? '' : ` (${[c.detail].flat().join('; ')})`}`);
+  }
+}
+
+for (const fn of deferred.reverse()) {
+  try {
+    await fn();
+  } catch (error) {
+    out(`bench: teardown failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

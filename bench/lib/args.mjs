@@ -13,6 +13,8 @@ Options:
   --ci                correctness smoke run: short durations, checks only, never asserts timings
   --pin               pin servers to CPU 0 and the load generator to CPU 1 (needs taskset)
   --profile           write V8 CPU profiles of the servers under test to bench/results/
+  --graphology        also run the graphology baseline at tier L (≈ 1 min and 2 GB per graph;
+                      always on at S and M)
   --duration <s>      override the measured duration of each HTTP run, in seconds
   --connections <n>   override the number of HTTP connections
   --out <file>        write the results to <file> instead of bench/results/<timestamp>.json
@@ -29,6 +31,7 @@ export function parseArgs(argv) {
     ci: false,
     pin: false,
     profile: false,
+    graphology: false,
     duration: null,
     connections: null,
     save: true,
@@ -71,6 +74,9 @@ export function parseArgs(argv) {
         break;
       case '--profile':
         options.profile = true;
+        break;
+      case '--graphology':
+        options.graphology = true;
         break;
       case '--duration':
         options.duration = positiveNumber(flag, take());

@@ -2,7 +2,7 @@
 
 const FORMATS = {
   int: (v) => Math.round(v).toLocaleString('en-US'),
-  ms: (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)),
+  ms: (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 || v === 0 ? v.toFixed(2) : v.toPrecision(2)),
   /** Whole milliseconds, as autocannon records them: 0 means under a millisecond. */
   wholeMs: (v) => (v < 1 ? '<1' : Math.round(v).toString()),
   mb: (v) => v.toFixed(0),

@@ -8,7 +8,7 @@ function once(options) {
 }
 
 /**
- * Loads `url` with `connections` connections (no pipelining) for `warmupS` seconds (discarded),
+ * Loads `url` (`method`, optional `body`: every request sends the same one) with `connections` connections (no pipelining) for `warmupS` seconds (discarded),
  * then for `durationS` seconds (measured). With `server` (from startServerProcess), also the
  * server's CPU time per request during the measured part: unlike req/s it hardly depends on what
  * else the machine is doing, so it is the figure to compare across runs and to hunt overhead with.
@@ -17,8 +17,17 @@ function once(options) {
  *   maxMs: number, non2xx: number, errors: number, timeouts: number, durationS: number,
  *   serverCpuUsPerReq: number | null }}
  */
-export async function loadTest({ url, headers = {}, connections = 50, durationS = 10, warmupS = 2, server = null }) {
-  const base = { url, headers, connections, pipelining: 1, timeout: 10 };
+export async function loadTest({
+  url,
+  method = 'GET',
+  body = undefined,
+  headers = {},
+  connections = 50,
+  durationS = 10,
+  warmupS = 2,
+  server = null,
+}) {
+  const base = { url, method, body, headers, connections, pipelining: 1, timeout: 10 };
   if (warmupS > 0) await once({ ...base, duration: warmupS });
   const cpuBefore = server ? await server.cpuMicros() : 0;
   const r = await once({ ...base, duration: durationS });

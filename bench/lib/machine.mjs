@@ -1,9 +1,14 @@
 /** What the benchmark ran on, recorded in every result file so numbers can be compared honestly. */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { importServerDependency, ROOT, serverDependencyVersion } from './modules.mjs';
+import { importServerDependency, ROOT, SERVER_DIR, serverDependencyVersion } from './modules.mjs';
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The PostgreSQL server the benchmark uses (workloads create and drop their own databases on it). */
+export function postgresUrl() {
+  return process.env.SLIPWAY_BENCH_PG_URL ?? process.env.SLIPWAY_TEST_PG_URL ?? DEFAULT_PG_URL;
+}
 
 function tryExec(command, args) {
   try {
@@ -35,7 +40,15 @@ async function postgresInfo(url) {
     client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
     await client.connect();
     const settings = {};
-    for (const name of ['server_version', 'jit', 'synchronous_commit', 'shared_buffers', 'work_mem']) {
+    for (const name of [
+      'server_version',
+      'jit',
+      'synchronous_commit',
+      'shared_buffers',
+      'work_mem',
+      'maintenance_work_mem',
+      'max_wal_size',
+    ]) {
       settings[name] = (await client.query(`show ${name}`)).rows[0]?.[name] ?? null;
     }
     return { url: url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'), ...settings };
@@ -48,7 +61,7 @@ async function postgresInfo(url) {
 
 export async function machineInfo() {
   const cpus = os.cpus();
-  const pgUrl = process.env.SLIPWAY_BENCH_PG_URL ?? process.env.SLIPWAY_TEST_PG_URL ?? DEFAULT_PG_URL;
+  const pgUrl = postgresUrl();
   return {
     hostname: os.hostname(),
     os: `${os.type()} ${os.release()} (${os.arch()})`,
@@ -67,6 +80,7 @@ export async function machineInfo() {
       'better-sqlite3': serverDependencyVersion('better-sqlite3'),
       pg: serverDependencyVersion('pg'),
     },
+    serverUnderTest: SERVER_DIR,
     gitCommit: tryExec('git', ['rev-parse', '--short', 'HEAD']),
     gitDirty: (tryExec('git', ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '',
     taskset: tryExec('taskset', ['--version']) !== null,
@@ -78,6 +92,7 @@ export function describeMachine(m) {
   return [
     `machine: ${m.cpuCount} × ${m.cpuModel}, ${m.totalMemoryGiB} GiB, ${m.os}, load ${m.loadAverage.join(' ')}`,
     `software: Node ${m.node}, SQLite ${m.sqlite}, ${pg}, fastify ${m.packages.fastify}, kysely ${m.packages.kysely}`,
-    `commit: ${m.gitCommit ?? 'unknown'}${m.gitDirty ? ' (with uncommitted changes)' : ''}`,
+    `commit: ${m.gitCommit ?? 'unknown'}${m.gitDirty ? ' (with uncommitted changes)' : ''}` +
+      (m.serverUnderTest.endsWith('packages/server') ? '' : `; server under test: ${m.serverUnderTest}`),
   ].join('\n');
 }

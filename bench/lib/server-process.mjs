@@ -66,6 +66,7 @@ export function startServerProcess(kind, options = {}, run = {}) {
         info: message.info ?? {},
         pid: child.pid,
         cpuMicros: () => cpuMicros(child),
+        stats: () => ask(child, 'stats').then((m) => m.stats),
         stop: () => stopChild(child, kind),
       });
     });
@@ -73,6 +74,20 @@ export function startServerProcess(kind, options = {}, run = {}) {
 }
 
 let nextCpuRequest = 1;
+
+/** Sends `{ type, id }` to the child and resolves with its answer of the same type and id. */
+function ask(child, type) {
+  const id = nextCpuRequest++;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message?.type !== type || message.id !== id) return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send({ type, id }, (error) => error && reject(error));
+  });
+}
 
 /** The server process's CPU time so far (user + system, all threads), in µs. */
 function cpuMicros(child) {

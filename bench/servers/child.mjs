@@ -1,7 +1,8 @@
 /**
  * Child-process entry for a server under test: `node child.mjs <kind> <options-json>`.
  * Loads ./<kind>.mjs, whose `start(options)` listens on 127.0.0.1 (random port) and returns
- * `{ port, info?, close() }`; reports `ready` over IPC, answers `cpu` with its CPU time so far,
+ * `{ port, info?, stats?(), close() }`; reports `ready` over IPC, answers `cpu` with its CPU time so
+ * far and `stats` with its memory (and whatever `stats()` adds),
  * and on `stop` closes and reports its peak RSS before exiting (a normal exit, so --cpu-prof can
  * write its profile).
  */
@@ -29,6 +30,12 @@ process.on('message', async (message) => {
     // CPU time of the whole process (every thread: GC, libuv pool), µs; robust to a busy machine.
     const { user, system } = process.cpuUsage();
     process.send({ type: 'cpu', id: message.id, micros: user + system });
+    return;
+  }
+  if (message?.type === 'stats') {
+    // What the server module chooses to report (memory, index size…), plus the process's RSS.
+    const stats = { maxRssKb: process.resourceUsage().maxRSS, memory: process.memoryUsage(), ...server?.stats?.() };
+    process.send({ type: 'stats', id: message.id, stats });
     return;
   }
   if (message?.type !== 'stop') return;

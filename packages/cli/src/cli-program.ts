@@ -2,6 +2,7 @@ import { SlipwayApiError, SlipwayConnectionError } from '@slipway/client';
 import { Command, CommanderError } from 'commander';
 import { CliError, type CliIo } from './cli-io.js';
 import { registerArtifactCommands } from './commands/artifact.js';
+import { registerAssess } from './commands/assess.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerBackup } from './commands/backup.js';
 import { registerBaselineCommands } from './commands/baseline.js';
@@ -12,11 +13,16 @@ import { registerHardwareCommands } from './commands/hardware.js';
 import { registerImpactCommands } from './commands/impact.js';
 import { registerImport } from './commands/import.js';
 import { registerImportBackstage } from './commands/import-backstage.js';
+import { registerIncidentCommands } from './commands/incident.js';
+import { registerKpi } from './commands/kpi.js';
 import { registerLogin } from './commands/login.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerQuality } from './commands/quality.js';
 import { registerRelCommands } from './commands/rel.js';
+import { registerReleaseCommands } from './commands/release.js';
 import { registerRestore } from './commands/restore.js';
+import { registerRolloutCommands } from './commands/rollout.js';
 import { registerServe } from './commands/serve.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
@@ -69,6 +75,12 @@ export function createCliProgram(io: CliIo): Command {
   registerHardwareCommands(program, io);
   registerCompliance(program, io);
   registerChangeCommands(program, io);
+  registerPolicyCommands(program, io);
+  registerReleaseCommands(program, io);
+  registerRolloutCommands(program, io);
+  registerIncidentCommands(program, io);
+  registerKpi(program, io);
+  registerAssess(program, io);
   return program;
 }
 

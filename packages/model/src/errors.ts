@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   DOMAIN_RULE: { status: 422, meaning: 'A domain rule forbids the operation (the message names the rule)' },
   ILLEGAL_TRANSITION: { status: 422, meaning: 'The state transition is not allowed; details list the allowed ones' },
   FREEZE_WINDOW: { status: 422, meaning: 'The planned window falls in a freeze (blackout) window; details name it' },
+  POLICY_VIOLATION: {
+    status: 422,
+    meaning: 'A release policy gate is not met; details.violations lists every unmet rule (id, message)',
+  },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the Retry-After header' },
   LOGIN_THROTTLED: { status: 429, meaning: 'Too many failed logins for this account name; retry later' },
   INTERNAL: { status: 500, meaning: 'A fault in Slipway itself; the request id locates it in the logs' },

@@ -137,6 +137,10 @@ export const PERMISSIONS = {
     roles: ['admin'],
     description: 'Manage webhook subscriptions and the outbound allow-list',
   },
+  'rollouts.executables': {
+    roles: ['admin'],
+    description: 'Manage the allow-list of executables that rollout command steps and gates may run',
+  },
 } as const satisfies Record<string, { roles: readonly Role[]; description: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -12,6 +12,8 @@ import { loadDemoOnFirstStart } from './cmdb/demo/demo-loader.js';
 import { createHardwareService, hardwareRoutes } from './hardware/hardware.module.js';
 import { createLibraryServices, libraryRoutes, startLibrary } from './library/library.module.js';
 import { seedLibraryDemo } from './library/library-demo.js';
+import { seedMeasurementDemo } from './metrics-kpi/measurement-demo.js';
+import { createMeasurementServices, measurementRoutes } from './metrics-kpi/metrics-kpi.module.js';
 import { systemActor } from './platform/actor.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { AuditTrail } from './platform/audit/audit.service.js';
@@ -29,20 +31,29 @@ import type { SlipwayConfig } from './platform/config.js';
 import type { AppContext } from './platform/context.js';
 import { openDatabase, type SlipwayDatabase } from './platform/database.js';
 import { accessControl } from './platform/http/access-control.js';
-import { registerErrorHandling } from './platform/http/error-handler.js';
+import { answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.js';
 import { idempotency } from './platform/http/idempotency.js';
 import { createMetricsRegistry, requestMetrics } from './platform/http/metrics.js';
+import { overloadGuard } from './platform/http/overload-guard.js';
 import { ErrorResponse } from './platform/http/schemas.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
 import { webRoutes } from './platform/http/web.routes.js';
+import { InstanceRegistry } from './platform/instances/instance-registry.js';
 import { JobRunner } from './platform/jobs/job-runner.js';
 import { migrateToLatest } from './platform/migrator.js';
+import { withStartupLock } from './platform/startup-lock.js';
 import { webhookRoutes } from './platform/webhooks/webhook.routes.js';
 import { WebhookService } from './platform/webhooks/webhook.service.js';
 import { policyRoutes } from './policy/policy.routes.js';
 import { PolicyService } from './policy/policy.service.js';
+import { seedReleaseDemo } from './releases/release-demo.js';
+import { createReleaseServices, releaseModuleRoutes, startReleases } from './releases/releases.module.js';
+import { rolloutCalendarSource } from './rollouts/rollout-calendar.js';
+import { seedRolloutDemo } from './rollouts/rollout-demo.js';
+import { createRolloutServices, rolloutModuleRoutes, startRollouts } from './rollouts/rollouts.module.js';
+import { registerInstanceMetrics } from './scaleout/instance-metrics.js';
 import { SLIPWAY_VERSION } from './version.js';
 
 export interface BuildOptions {
@@ -51,6 +62,16 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Use an already open database (tests share one per file). */
   database?: SlipwayDatabase;
+  /**
+   * Where the default (production) logger writes instead of stdout, with its redaction intact:
+   * the web-security suite reads it back to prove no secret is ever logged.
+   */
+  logStream?: { write(line: string): void };
+  /**
+   * Shed excess load with 503 (platform/http/overload-guard.ts). server.ts sets it: only a server
+   * taking network traffic sheds, never the app used in-process (tests via inject, the CLI).
+   */
+  shedLoad?: boolean;
 }
 
 export interface SlipwayApp {
@@ -66,14 +87,15 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 /** Error statuses every route may answer; added to each route's response schema for the docs. */
 const COMMON_ERROR_STATUSES = [400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 500, 503];
 const CHECKPOINT_INTERVAL_MS = 1000;
+const ERROR_DESCRIPTION = 'An error: a stable code, a human message, optional details';
 
 /** Wires the services of one Slipway instance. Routes are added by `buildApp`. */
 export async function createContext(config: SlipwayConfig, options: BuildOptions = {}): Promise<AppContext> {
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? openDatabase(config.databaseUrl);
+  const database = options.database ?? openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   await migrateToLatest(database.db);
   const auditKeys = loadOrCreateAuditKeys(config.dataDir);
-  const checkpoints = new CheckpointStore(config.dataDir);
+  const checkpoints = new CheckpointStore(config.dataDir, config.auditCheckpointFile);
   const audit = new AuditTrail(auditKeys, checkpoints, clock);
   const auth = new AuthService(database.db, audit, clock, config);
   const users = new UserService(database.db, audit, clock, () => auth.invalidateCachedTokens());
@@ -82,10 +104,33 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
   const policy = new PolicyService(database.db, audit, clock);
   const library = createLibraryServices(config, database, audit, clock, policy);
   const hardware = createHardwareService(database, audit, clock, cmdb);
-  const jobs = new JobRunner(database.db, clock);
+  const jobs = new JobRunner(database.db, clock, {
+    ...(config.jobLeaseSeconds !== undefined && { leaseMs: config.jobLeaseSeconds * 1000 }),
+  });
   const webhooks = new WebhookService(database.db, audit, clock, jobs, auditKeys.macKey);
   const calendar = new CalendarRegistry();
   const changes = createChangeServices(database, audit, clock, cmdb, policy, webhooks, calendar);
+  const releases = createReleaseServices(config, database, audit, clock, {
+    policy,
+    cmdb,
+    library,
+    hardware,
+    changes,
+    webhooks,
+    calendar,
+  });
+  const rollouts = createRolloutServices(database, audit, clock, {
+    jobs,
+    webhooks,
+    releases,
+    cmdb,
+    library,
+    changes,
+    policy,
+    hardware,
+    rootKey: auditKeys.macKey,
+  });
+  calendar.register(rolloutCalendarSource(database.db, clock));
   return {
     config,
     database,
@@ -104,13 +149,20 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     webhooks,
     calendar,
     changes,
+    releases,
+    rollouts,
   };
 }
 
 /**
  * Builds the Fastify app: migrations, services, plugins, routes. Does not listen (server.ts does).
+ * Instances starting together on one PostgreSQL database build one after the other (startup-lock.ts).
  */
 export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}): Promise<SlipwayApp> {
+  return withStartupLock(options.database ?? config.databaseUrl, () => buildUnlocked(config, options));
+}
+
+async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Promise<SlipwayApp> {
   const ctx = await createContext(config, options);
   const { database, audit } = ctx;
   let ready = false;
@@ -122,6 +174,7 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
     logger: options.logger ?? {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+      ...(options.logStream && { stream: options.logStream }),
     },
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
@@ -132,6 +185,7 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: answerFrameworkError,
   });
   registerValidation(app);
   registerErrorHandling(app);
@@ -143,7 +197,13 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
     const schema = route.schema;
     schema.response ??= {};
     const response = schema.response as Record<string, unknown>;
-    for (const status of COMMON_ERROR_STATUSES) response[status] ??= { $ref: 'ErrorResponse#' };
+    // Errors are always JSON, also on routes that produce text (metrics, iCalendar, Markdown):
+    // say so per media type, or the document would list the error envelope under `text/*`.
+    const producesText = Array.isArray(schema.produces) && !schema.produces.includes('application/json');
+    const errorResponse = producesText
+      ? { description: ERROR_DESCRIPTION, content: { 'application/json': { schema: { $ref: 'ErrorResponse#' } } } }
+      : { $ref: 'ErrorResponse#' };
+    for (const status of COMMON_ERROR_STATUSES) response[status] ??= errorResponse;
     schema.security ??= [{ bearerAuth: [] }, { sessionCookie: [] }];
   });
 
@@ -181,11 +241,24 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
   });
 
   const metrics = createMetricsRegistry();
+  registerInstanceMetrics(metrics, ctx, app.log);
   await app.register(requestMetrics, { registry: metrics });
+  // Before authentication: shedding must cost less than serving (platform/http/overload-guard.ts).
+  if (options.shedLoad) {
+    await app.register(overloadGuard, {
+      maxDelayMs: config.overloadMaxDelayMs,
+      maxEventLoopUtilization: config.overloadMaxEventLoopUtilization,
+      maxInFlight: config.overloadMaxInFlight,
+      registry: metrics,
+    });
+  }
   await app.register(accessControl, { auth: ctx.auth });
+  // This instance in `instances` (heartbeats): lets the others see which in-progress work died with it.
+  const instance = new InstanceRegistry(database.db, ctx.clock, ctx.jobs.workerId, SLIPWAY_VERSION);
   await app.register(idempotency, {
     db: database.db,
     clock: ctx.clock,
+    owner: instance.id,
     // Keyed digests: a stored request digest must not let a database reader test password guesses.
     hashKey: Buffer.from(
       crypto.hkdfSync('sha256', ctx.auditKeys.macKey, Buffer.alloc(0), 'slipway idempotency digest', 32),
@@ -202,7 +275,12 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
   await app.register(libraryRoutes, ctx);
   await app.register(hardwareRoutes, ctx);
   await app.register(changeModuleRoutes, ctx);
+  await app.register(releaseModuleRoutes, ctx);
+  await app.register(rolloutModuleRoutes, ctx);
   await app.register(webhookRoutes, ctx);
+  // Incidents, KPIs/DORA and maturity: read-only over the other modules, so wired last.
+  const measurement = createMeasurementServices(ctx);
+  await app.register(measurementRoutes(measurement, ctx, metrics, app.log));
   await app.register(webRoutes, {});
 
   await app.ready();
@@ -210,11 +288,17 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
   await ctx.policy.ensureDefault(systemActor('bootstrap'));
   startLibrary(ctx.library, app.log);
   await startChanges(ctx.changes, app.log);
+  await startReleases(ctx.releases, app.log);
+  startRollouts(ctx.rollouts, app.log);
   ctx.jobs.start(app.log);
+  await instance.start(app.log);
   // Only into an empty CMDB (first start): never mixed with an organisation's own data.
   if (config.demo) await loadDemoOnFirstStart(ctx, app.log);
   if (config.demo) await seedLibraryDemo(ctx, app.log);
   if (config.demo) await seedChangeDemo(ctx, app.log);
+  if (config.demo) await seedReleaseDemo(ctx, app.log);
+  if (config.demo) await seedRolloutDemo(ctx, app.log);
+  if (config.demo) await seedMeasurementDemo(ctx, measurement, app.log);
 
   // Sign the chain head into the checkpoint file shortly after every change (see audit/README.md).
   const checkpointTimer = setInterval(() => {
@@ -237,8 +321,10 @@ export async function buildApp(config: SlipwayConfig, options: BuildOptions = {}
       ctx.cmdb.impact.stop();
       await ctx.library.scheduler.stop();
       stopChanges(ctx.changes);
+      ctx.rollouts.engine.stop();
       await ctx.jobs.stop();
       await app.close();
+      await instance.stop().catch(() => undefined);
       await audit.checkpoint(database.db).catch(() => undefined);
       if (!options.database) await database.close();
     },

@@ -34,7 +34,7 @@ export async function startServer(
   config: SlipwayConfig,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunningServer> {
-  const slipway = await buildApp(config);
+  const slipway = await buildApp(config, { shedLoad: true });
   const address = await slipway.app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   slipway.app.log.info({ database: redactUrl(config.databaseUrl), dataDir: config.dataDir }, 'Slipway started');

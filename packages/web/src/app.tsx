@@ -1,19 +1,36 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { ChangesLayout } from './changes/changes-layout.js';
 import { CmdbLayout } from './cmdb/cmdb-layout.js';
 import { AppShell } from './components/app-shell.js';
 import { NAVIGATION } from './components/navigation.js';
 import { RequirePermission, RequireSession } from './components/route-guards.js';
+import { LibraryLayout } from './library/library-layout.js';
 import { AccountPage } from './pages/account-page.js';
+import { ArtifactPage } from './pages/artifact-page.js';
+import { ArtifactsPage } from './pages/artifacts-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { BaselineDiffPageRoute } from './pages/baseline-diff-page.js';
 import { BaselinesPage } from './pages/baselines-page.js';
+import { CabQueuePage } from './pages/cab-queue-page.js';
+import { CalendarPage } from './pages/calendar-page.js';
+import { EditChangePage, NewChangePage } from './pages/change-editor-page.js';
+import { ChangePage } from './pages/change-page.js';
+import { ChangesPage } from './pages/changes-page.js';
 import { CiGraphPage } from './pages/ci-graph-page.js';
 import { CiPageRoute } from './pages/ci-page.js';
 import { CiSearchPage } from './pages/ci-search-page.js';
 import { CmdbImportPage } from './pages/cmdb-import-page.js';
+import { CompliancePage } from './pages/compliance-page.js';
+import { DashboardPage } from './pages/dashboard-page.js';
 import { DataQualityPage } from './pages/data-quality-page.js';
+import { HardwarePage } from './pages/hardware-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { PolicyPage } from './pages/policy-page.js';
+import { ReleasePage } from './pages/release-page.js';
+import { ReleasesPage } from './pages/releases-page.js';
+import { RolloutPage } from './pages/rollout-page.js';
+import { RolloutsPage } from './pages/rollouts-page.js';
 import { UsersPage } from './pages/users-page.js';
 import { SessionProvider, useSession } from './session/session-context.js';
 
@@ -39,6 +56,7 @@ export function App() {
           >
             <Route index element={<Home />} />
             <Route path="account" element={<AccountPage />} />
+            <Route path="dashboard" element={<DashboardPage />} />
             <Route
               path="cmdb"
               element={
@@ -62,6 +80,116 @@ export function App() {
                 }
               />
             </Route>
+            <Route
+              path="changes"
+              element={
+                <RequirePermission permission="changes.read">
+                  <ChangesLayout />
+                </RequirePermission>
+              }
+            >
+              <Route index element={<ChangesPage />} />
+              <Route path="cab" element={<CabQueuePage />} />
+              <Route
+                path="new"
+                element={
+                  <RequirePermission permission="changes.write">
+                    <NewChangePage />
+                  </RequirePermission>
+                }
+              />
+              <Route path=":id" element={<ChangePage />} />
+              <Route
+                path=":id/edit"
+                element={
+                  <RequirePermission permission="changes.write">
+                    <EditChangePage />
+                  </RequirePermission>
+                }
+              />
+            </Route>
+            <Route
+              path="calendar"
+              element={
+                <RequirePermission permission="changes.read">
+                  <CalendarPage />
+                </RequirePermission>
+              }
+            />
+            <Route path="library" element={<LibraryLayout />}>
+              <Route
+                index
+                element={
+                  <RequirePermission permission="library.read">
+                    <ArtifactsPage />
+                  </RequirePermission>
+                }
+              />
+              <Route
+                path="artifacts/:id"
+                element={
+                  <RequirePermission permission="library.read">
+                    <ArtifactPage />
+                  </RequirePermission>
+                }
+              />
+              <Route
+                path="compliance"
+                element={
+                  <RequirePermission permission="library.read">
+                    <CompliancePage />
+                  </RequirePermission>
+                }
+              />
+              <Route
+                path="hardware"
+                element={
+                  <RequirePermission permission="hardware.read">
+                    <HardwarePage />
+                  </RequirePermission>
+                }
+              />
+            </Route>
+            <Route
+              path="releases"
+              element={
+                <RequirePermission permission="releases.read">
+                  <ReleasesPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="releases/:id"
+              element={
+                <RequirePermission permission="releases.read">
+                  <ReleasePage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="rollouts"
+              element={
+                <RequirePermission permission="rollouts.read">
+                  <RolloutsPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="rollouts/:id"
+              element={
+                <RequirePermission permission="rollouts.read">
+                  <RolloutPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="policy"
+              element={
+                <RequirePermission permission="policy.read">
+                  <PolicyPage />
+                </RequirePermission>
+              }
+            />
             <Route
               path="users"
               element={

@@ -90,6 +90,11 @@ export interface paths {
                                     reason: string | null;
                                     trustedComment: string | null;
                                 } | null;
+                                sbom: {
+                                    id: number;
+                                    specVersion: string;
+                                    components: number;
+                                } | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -337,6 +342,11 @@ export interface paths {
                                 reason: string | null;
                                 trustedComment: string | null;
                             } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
+                            } | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -401,6 +411,11 @@ export interface paths {
                                 status: "verified" | "failed";
                                 reason: string | null;
                                 trustedComment: string | null;
+                            } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -610,6 +625,11 @@ export interface paths {
                                 status: "verified" | "failed";
                                 reason: string | null;
                                 trustedComment: string | null;
+                            } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -837,6 +857,11 @@ export interface paths {
                                 reason: string | null;
                                 trustedComment: string | null;
                             } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
+                            } | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1046,6 +1071,11 @@ export interface paths {
                                 status: "verified" | "failed";
                                 reason: string | null;
                                 trustedComment: string | null;
+                            } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -1441,6 +1471,11 @@ export interface paths {
                                 status: "verified" | "failed";
                                 reason: string | null;
                                 trustedComment: string | null;
+                            } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
                             } | null;
                             /** Format: date-time */
                             createdAt: string;
@@ -2538,6 +2573,11 @@ export interface paths {
                                 reason: string | null;
                                 trustedComment: string | null;
                             } | null;
+                            sbom: {
+                                id: number;
+                                specVersion: string;
+                                components: number;
+                            } | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2761,6 +2801,11 @@ export interface paths {
                                     status: "verified" | "failed";
                                     reason: string | null;
                                     trustedComment: string | null;
+                                } | null;
+                                sbom: {
+                                    id: number;
+                                    specVersion: string;
+                                    components: number;
                                 } | null;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -3467,7 +3512,7 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "rollouts.executables")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
@@ -3792,7 +3837,7 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "rollouts.executables")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
@@ -5734,7 +5779,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5743,7 +5788,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5752,7 +5797,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5761,7 +5806,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5770,7 +5815,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5779,7 +5824,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5788,7 +5833,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5797,7 +5842,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5806,7 +5851,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5815,7 +5860,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5824,7 +5869,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5833,7 +5878,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -5842,7 +5887,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/calendar": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
             };
@@ -15898,6 +15943,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The environments of the current policy, in promotion order, with the tests required in each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policyVersion: number;
+                            items: {
+                                name: string;
+                                order: number;
+                                /** @description The production-like environment: only approved releases reach it */
+                                last: boolean;
+                                /** @description Per release type, the tests that must pass here before promotion past it */
+                                requiredTests: {
+                                    major: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                    minor: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                    emergency: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/freezes": {
         parameters: {
             query?: never;
@@ -20805,6 +21017,1115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incidents, newest first; filter by open, cause, affected CI or start */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    /** @description Only open (true) or only resolved (false) incidents */
+                    open?: boolean;
+                    releaseId?: number;
+                    changeId?: number;
+                    ciId?: number;
+                    /** @description Started at or after */
+                    from?: string;
+                    /** @description Started before */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                severity: "critical" | "major" | "minor";
+                                /** Format: date-time */
+                                startedAt: string;
+                                resolvedAt: string | null;
+                                open: boolean;
+                                /** @description Start to resolution; null while open */
+                                durationMinutes: number | null;
+                                cause: {
+                                    /** @enum {string} */
+                                    kind: "release" | "change";
+                                    id: number;
+                                    title: string;
+                                } | null;
+                                causeNote: string | null;
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                /** @description Changes whose post-implementation review lists this incident */
+                                reviewedInChanges: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record an incident (affected CIs, start, optional resolution and cause) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** Format: date-time */
+                        startedAt: string;
+                        description?: string;
+                        /** @enum {string} */
+                        severity?: "critical" | "major" | "minor";
+                        resolvedAt?: string | null;
+                        causedByReleaseId?: number | null;
+                        causedByChangeId?: number | null;
+                        causeNote?: string | null;
+                        /** @description Affected CIs */
+                        ciIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description An incident: what broke, which CIs, when, and the release or change that caused it */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor";
+                            /** Format: date-time */
+                            startedAt: string;
+                            resolvedAt: string | null;
+                            open: boolean;
+                            /** @description Start to resolution; null while open */
+                            durationMinutes: number | null;
+                            cause: {
+                                /** @enum {string} */
+                                kind: "release" | "change";
+                                id: number;
+                                title: string;
+                            } | null;
+                            causeNote: string | null;
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            /** @description Changes whose post-implementation review lists this incident */
+                            reviewedInChanges: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An incident: what broke, which CIs, when, and the release or change that caused it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor";
+                            /** Format: date-time */
+                            startedAt: string;
+                            resolvedAt: string | null;
+                            open: boolean;
+                            /** @description Start to resolution; null while open */
+                            durationMinutes: number | null;
+                            cause: {
+                                /** @enum {string} */
+                                kind: "release" | "change";
+                                id: number;
+                                title: string;
+                            } | null;
+                            causeNote: string | null;
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            /** @description Changes whose post-implementation review lists this incident */
+                            reviewedInChanges: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an incident recorded in error (audited with its content) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Correct an incident: title, times, cause, affected CIs (setting one cause clears the other) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** Format: date-time */
+                        startedAt?: string;
+                        description?: string;
+                        /** @enum {string} */
+                        severity?: "critical" | "major" | "minor";
+                        resolvedAt?: string | null;
+                        causedByReleaseId?: number | null;
+                        causedByChangeId?: number | null;
+                        causeNote?: string | null;
+                        /** @description Affected CIs */
+                        ciIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description An incident: what broke, which CIs, when, and the release or change that caused it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor";
+                            /** Format: date-time */
+                            startedAt: string;
+                            resolvedAt: string | null;
+                            open: boolean;
+                            /** @description Start to resolution; null while open */
+                            durationMinutes: number | null;
+                            cause: {
+                                /** @enum {string} */
+                                kind: "release" | "change";
+                                id: number;
+                                title: string;
+                            } | null;
+                            causeNote: string | null;
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            /** @description Changes whose post-implementation review lists this incident */
+                            reviewedInChanges: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an open incident (now, or at resolvedAt) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Default: now
+                         */
+                        resolvedAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description An incident: what broke, which CIs, when, and the release or change that caused it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            severity: "critical" | "major" | "minor";
+                            /** Format: date-time */
+                            startedAt: string;
+                            resolvedAt: string | null;
+                            open: boolean;
+                            /** @description Start to resolution; null while open */
+                            durationMinutes: number | null;
+                            cause: {
+                                /** @enum {string} */
+                                kind: "release" | "change";
+                                id: number;
+                                title: string;
+                            } | null;
+                            causeNote: string | null;
+                            cis: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            /** @description Changes whose post-implementation review lists this incident */
+                            reviewedInChanges: number[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/library/compliance": {
         parameters: {
             query?: never;
@@ -23004,6 +24325,1926 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/maturity/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored assessments, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                title: string;
+                                levels: {
+                                    release: number;
+                                    change: number;
+                                    configuration: number;
+                                };
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Run an assessment: today's evidence plus the given answers; stored for comparison */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        /** @description Answers by question id; they override the evidence-based answers */
+                        answers?: {
+                            [key: string]: {
+                                /** @enum {string} */
+                                answer: "yes" | "partial" | "no";
+                                note?: string;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A stored maturity assessment: answers, evidence of that day, levels and gaps */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            levels: {
+                                release: number;
+                                change: number;
+                                configuration: number;
+                            };
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            answers: {
+                                [key: string]: {
+                                    /** @enum {string} */
+                                    answer: "yes" | "partial" | "no";
+                                    note?: string;
+                                };
+                            };
+                            evidence: {
+                                /** @enum {string} */
+                                key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                /** @description 0…1; null when there was nothing to measure */
+                                value: number | null;
+                                numerator: number;
+                                denominator: number;
+                                description: string;
+                            }[];
+                            result: {
+                                questions: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    /** @enum {string} */
+                                    area: "vision" | "process" | "people" | "technology" | "culture";
+                                    level: number;
+                                    text: string;
+                                    recommendation: string;
+                                    evidence?: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        yesAt: number;
+                                        partialAt: number;
+                                    };
+                                    answer: ("yes" | "partial" | "no") | null;
+                                    source: ("evidence" | "person") | null;
+                                    note: string | null;
+                                    measured: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        /** @description 0…1; null when there was nothing to measure */
+                                        value: number | null;
+                                        numerator: number;
+                                        denominator: number;
+                                        description: string;
+                                    } | null;
+                                    evidenceAnswer: ("yes" | "partial" | "no") | null;
+                                }[];
+                                processes: {
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    level: number;
+                                    levelName: string;
+                                    areas: {
+                                        vision: number;
+                                        process: number;
+                                        people: number;
+                                        technology: number;
+                                        culture: number;
+                                    };
+                                    levels: {
+                                        level: number;
+                                        questions: number;
+                                        yes: number;
+                                        partial: number;
+                                    }[];
+                                    gaps: {
+                                        questionId: string;
+                                        level: number;
+                                        /** @enum {string} */
+                                        area: "vision" | "process" | "people" | "technology" | "culture";
+                                        text: string;
+                                        answer: ("yes" | "partial" | "no") | null;
+                                        recommendation: string;
+                                    }[];
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maturity/assessments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One assessment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A stored maturity assessment: answers, evidence of that day, levels and gaps */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            title: string;
+                            levels: {
+                                release: number;
+                                change: number;
+                                configuration: number;
+                            };
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                            answers: {
+                                [key: string]: {
+                                    /** @enum {string} */
+                                    answer: "yes" | "partial" | "no";
+                                    note?: string;
+                                };
+                            };
+                            evidence: {
+                                /** @enum {string} */
+                                key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                /** @description 0…1; null when there was nothing to measure */
+                                value: number | null;
+                                numerator: number;
+                                denominator: number;
+                                description: string;
+                            }[];
+                            result: {
+                                questions: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    /** @enum {string} */
+                                    area: "vision" | "process" | "people" | "technology" | "culture";
+                                    level: number;
+                                    text: string;
+                                    recommendation: string;
+                                    evidence?: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        yesAt: number;
+                                        partialAt: number;
+                                    };
+                                    answer: ("yes" | "partial" | "no") | null;
+                                    source: ("evidence" | "person") | null;
+                                    note: string | null;
+                                    measured: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        /** @description 0…1; null when there was nothing to measure */
+                                        value: number | null;
+                                        numerator: number;
+                                        denominator: number;
+                                        description: string;
+                                    } | null;
+                                    evidenceAnswer: ("yes" | "partial" | "no") | null;
+                                }[];
+                                processes: {
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    level: number;
+                                    levelName: string;
+                                    areas: {
+                                        vision: number;
+                                        process: number;
+                                        people: number;
+                                        technology: number;
+                                        culture: number;
+                                    };
+                                    levels: {
+                                        level: number;
+                                        questions: number;
+                                        yes: number;
+                                        partial: number;
+                                    }[];
+                                    gaps: {
+                                        questionId: string;
+                                        level: number;
+                                        /** @enum {string} */
+                                        area: "vision" | "process" | "people" | "technology" | "culture";
+                                        text: string;
+                                        answer: ("yes" | "partial" | "no") | null;
+                                        recommendation: string;
+                                    }[];
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maturity/assessments/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Printable HTML report (charts inline) with KPIs and DORA of the 12 months before it; ?compare=<id> outlines an earlier one */
+        get: {
+            parameters: {
+                query?: {
+                    compare?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/html; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maturity/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare two assessments: levels per process and every changed answer */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What moved between two assessments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A stored assessment, in brief */
+                            from: {
+                                id: number;
+                                title: string;
+                                levels: {
+                                    release: number;
+                                    change: number;
+                                    configuration: number;
+                                };
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            };
+                            /** @description A stored assessment, in brief */
+                            to: {
+                                id: number;
+                                title: string;
+                                levels: {
+                                    release: number;
+                                    change: number;
+                                    configuration: number;
+                                };
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            };
+                            processes: {
+                                /** @enum {string} */
+                                process: "release" | "change" | "configuration";
+                                fromLevel: number;
+                                toLevel: number;
+                                delta: number;
+                            }[];
+                            changedAnswers: {
+                                questionId: string;
+                                /** @enum {string} */
+                                process: "release" | "change" | "configuration";
+                                text: string;
+                                from: ("yes" | "partial" | "no") | null;
+                                to: ("yes" | "partial" | "no") | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maturity/questionnaire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The built-in questionnaire, pre-filled from today's evidence, with the levels it gives */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The questionnaire with every answer the evidence gives today */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            measuredAt: string;
+                            evidence: {
+                                /** @enum {string} */
+                                key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                /** @description 0…1; null when there was nothing to measure */
+                                value: number | null;
+                                numerator: number;
+                                denominator: number;
+                                description: string;
+                            }[];
+                            result: {
+                                questions: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    /** @enum {string} */
+                                    area: "vision" | "process" | "people" | "technology" | "culture";
+                                    level: number;
+                                    text: string;
+                                    recommendation: string;
+                                    evidence?: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        yesAt: number;
+                                        partialAt: number;
+                                    };
+                                    answer: ("yes" | "partial" | "no") | null;
+                                    source: ("evidence" | "person") | null;
+                                    note: string | null;
+                                    measured: {
+                                        /** @enum {string} */
+                                        key: "release.policy_defined" | "release.plans_complete" | "release.tests_recorded" | "release.test_protocol_coverage" | "release.backout_rehearsed" | "release.approved" | "release.rollouts_on_time" | "release.no_backout" | "release.reviewed" | "change.approved_before_implementation" | "change.risk_assessed" | "change.reviewed" | "change.success_rate" | "change.emergency_low" | "change.incidents_attributed" | "configuration.completeness" | "configuration.freshness" | "configuration.relationships" | "configuration.baselines" | "configuration.compliance";
+                                        /** @description 0…1; null when there was nothing to measure */
+                                        value: number | null;
+                                        numerator: number;
+                                        denominator: number;
+                                        description: string;
+                                    } | null;
+                                    evidenceAnswer: ("yes" | "partial" | "no") | null;
+                                }[];
+                                processes: {
+                                    /** @enum {string} */
+                                    process: "release" | "change" | "configuration";
+                                    level: number;
+                                    levelName: string;
+                                    areas: {
+                                        vision: number;
+                                        process: number;
+                                        people: number;
+                                        technology: number;
+                                        culture: number;
+                                    };
+                                    levels: {
+                                        level: number;
+                                        questions: number;
+                                        yes: number;
+                                        partial: number;
+                                    }[];
+                                    gaps: {
+                                        questionId: string;
+                                        level: number;
+                                        /** @enum {string} */
+                                        area: "vision" | "process" | "people" | "technology" | "culture";
+                                        text: string;
+                                        answer: ("yes" | "partial" | "no") | null;
+                                        recommendation: string;
+                                    }[];
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/dora": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DORA four keys with performance bands: deployment frequency, lead time, change failure rate, time to restore */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (inclusive); default 90 days before `to` */
+                    from?: string;
+                    /** @description End (exclusive); default now */
+                    to?: string;
+                    /** @description Name of a service CI */
+                    service?: string;
+                    /** @description Release element (release figures only) */
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The DORA four keys with their performance bands (docs/metrics.md) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filter: {
+                                element: string | null;
+                                service: string | null;
+                            };
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            deployments: number;
+                            deploymentFrequency: {
+                                perDay: number;
+                                perWeek: number;
+                                days: number;
+                                /** @enum {string} */
+                                band: "elite" | "high" | "medium" | "low";
+                            };
+                            leadTimeForChanges: {
+                                medianHours: number | null;
+                                count: number;
+                                band: ("elite" | "high" | "medium" | "low") | null;
+                            };
+                            changeFailureRate: {
+                                numerator: number;
+                                /** @description What the ratio is over; 0 means there was nothing to count */
+                                denominator: number;
+                                /** @description numerator / denominator; null when the denominator is 0 */
+                                value: number | null;
+                                band: ("elite" | "high" | "medium" | "low") | null;
+                                /** @description Incidents in the period with no recorded cause */
+                                unattributedIncidents: number;
+                            };
+                            timeToRestore: {
+                                medianHours: number | null;
+                                restored: number;
+                                unresolved: number;
+                                band: ("elite" | "high" | "medium" | "low") | null;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release and change KPIs for a period, a service or a release element, with trend */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (inclusive); default 90 days before `to` */
+                    from?: string;
+                    /** @description End (exclusive); default now */
+                    to?: string;
+                    /** @description Name of a service CI */
+                    service?: string;
+                    /** @description Release element (release figures only) */
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                    /** @description Trend bucket; default by period length */
+                    bucket?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description KPIs for the period (summary) and per bucket (trend); definitions in docs/metrics.md */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            filter: {
+                                element: string | null;
+                                service: string | null;
+                            };
+                            /** @enum {string} */
+                            bucket: "day" | "week" | "month";
+                            summary: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                                downtime: {
+                                    totalMinutes: number;
+                                    /** @description Per-target downtime recorded by production rollouts */
+                                    rolloutMinutes: number;
+                                    /** @description Minutes of incidents caused by releases, within the period */
+                                    incidentMinutes: number;
+                                    byService: {
+                                        service: string;
+                                        minutes: number;
+                                        rolloutMinutes: number;
+                                        incidentMinutes: number;
+                                    }[];
+                                };
+                                rolloutsOnTime: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                    /** @description Production rollouts still running (not counted) */
+                                    running: number;
+                                    /** @description Finished rollouts without a planned end (not counted) */
+                                    unplanned: number;
+                                };
+                                backoutRate: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                };
+                                changeSuccessRate: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                    failed: number;
+                                    unreviewed: number;
+                                };
+                                emergencyChangeRatio: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                };
+                                unauthorizedCis: number | null;
+                                unlicensedCis: number | null;
+                                releases: {
+                                    total: number;
+                                    byType: {
+                                        [key: string]: number;
+                                    };
+                                    byElement: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                leadTimeHours: {
+                                    count: number;
+                                    median: number | null;
+                                    mean: number | null;
+                                };
+                            };
+                            trend: {
+                                /** Format: date-time */
+                                from: string;
+                                /** Format: date-time */
+                                to: string;
+                                downtime: {
+                                    totalMinutes: number;
+                                    /** @description Per-target downtime recorded by production rollouts */
+                                    rolloutMinutes: number;
+                                    /** @description Minutes of incidents caused by releases, within the period */
+                                    incidentMinutes: number;
+                                    byService: {
+                                        service: string;
+                                        minutes: number;
+                                        rolloutMinutes: number;
+                                        incidentMinutes: number;
+                                    }[];
+                                };
+                                rolloutsOnTime: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                    /** @description Production rollouts still running (not counted) */
+                                    running: number;
+                                    /** @description Finished rollouts without a planned end (not counted) */
+                                    unplanned: number;
+                                };
+                                backoutRate: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                };
+                                changeSuccessRate: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                    failed: number;
+                                    unreviewed: number;
+                                };
+                                emergencyChangeRatio: {
+                                    numerator: number;
+                                    /** @description What the ratio is over; 0 means there was nothing to count */
+                                    denominator: number;
+                                    /** @description numerator / denominator; null when the denominator is 0 */
+                                    value: number | null;
+                                };
+                                unauthorizedCis: number | null;
+                                unlicensedCis: number | null;
+                                releases: {
+                                    total: number;
+                                    byType: {
+                                        [key: string]: number;
+                                    };
+                                    byElement: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                leadTimeHours: {
+                                    count: number;
+                                    median: number | null;
+                                    mean: number | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/kpis/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The KPIs as CSV: one row per trend bucket, then one for the whole period */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (inclusive); default 90 days before `to` */
+                    from?: string;
+                    /** @description End (exclusive); default now */
+                    to?: string;
+                    /** @description Name of a service CI */
+                    service?: string;
+                    /** @description Release element (release figures only) */
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                    /** @description Trend bucket; default by period length */
+                    bucket?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/csv; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policy": {
         parameters: {
             query?: never;
@@ -25031,6 +28272,15275 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List release templates */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                /** @enum {string} */
+                                element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                                description: string;
+                                planSections: {
+                                    /** @enum {string} */
+                                    key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                    title: string;
+                                    content: string;
+                                }[];
+                                requiredTests: {
+                                    [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                };
+                                backoutProcedure: string;
+                                /** @enum {string} */
+                                rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                                /** @description Shipped with Slipway (editable like any other) */
+                                builtin: boolean;
+                                active: boolean;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a release template */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                        description?: string;
+                        planSections?: {
+                            scope?: string;
+                            schedule?: string;
+                            build_and_configuration?: string;
+                            test_plan?: string;
+                            distribution_and_installation?: string;
+                            communication_and_training?: string;
+                            backout_plan?: string;
+                            early_life_support?: string;
+                        };
+                        requiredTests?: {
+                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                        };
+                        backoutProcedure?: string;
+                        /** @enum {string} */
+                        rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            description: string;
+                            planSections: {
+                                /** @enum {string} */
+                                key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                title: string;
+                                content: string;
+                            }[];
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            backoutProcedure: string;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            /** @description Shipped with Slipway (editable like any other) */
+                            builtin: boolean;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/release-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One release template */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            description: string;
+                            planSections: {
+                                /** @enum {string} */
+                                key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                title: string;
+                                content: string;
+                            }[];
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            backoutProcedure: string;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            /** @description Shipped with Slipway (editable like any other) */
+                            builtin: boolean;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a release template (releases already created from it keep what they were planned with) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        planSections?: {
+                            scope?: string;
+                            schedule?: string;
+                            build_and_configuration?: string;
+                            test_plan?: string;
+                            distribution_and_installation?: string;
+                            communication_and_training?: string;
+                            backout_plan?: string;
+                            early_life_support?: string;
+                        };
+                        requiredTests?: {
+                            [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                        };
+                        backoutProcedure?: string;
+                        /** @enum {string} */
+                        rolloutStrategy?: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            description: string;
+                            planSections: {
+                                /** @enum {string} */
+                                key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                title: string;
+                                content: string;
+                            }[];
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            backoutProcedure: string;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            /** @description Shipped with Slipway (editable like any other) */
+                            builtin: boolean;
+                            active: boolean;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List releases */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    /** @description Comma-separated states */
+                    state?: string;
+                    type?: "major" | "minor" | "emergency";
+                    element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                    unit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "major" | "minor" | "emergency";
+                                /** @enum {string} */
+                                element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                                unit: {
+                                    name: string;
+                                    ci: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    } | null;
+                                };
+                                /** @description The release's version label (`version` is the record's revision) */
+                                releaseVersion: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                                templateId: number | null;
+                                /** @enum {string} */
+                                rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                currentEnvironment: string | null;
+                                requiredTests: {
+                                    [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                };
+                                knownIssues: string;
+                                /** @description SHA-256 over the artifacts: test results count for this build */
+                                contentsHash: string;
+                                policyVersion: number | null;
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                        kind: string;
+                                    }[];
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab";
+                                    required: number;
+                                    /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                        /** Format: date-time */
+                                        at: string;
+                                    }[];
+                                    excluded: {
+                                        approverName: string;
+                                        rule: string;
+                                        reason: string;
+                                    }[];
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                counts: {
+                                    artifacts: number;
+                                    ciChanges: number;
+                                    /** @description Explicit targets (saved queries not counted) */
+                                    targets: number;
+                                    targetQueries: number;
+                                };
+                                acceptedAt: string | null;
+                                approvedAt: string | null;
+                                scheduledAt: string | null;
+                                rolloutStartedAt: string | null;
+                                deployedAt: string | null;
+                                reviewDueAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a release from a template (the element's shipped one by default)
+         * @description The version must follow the policy scheme (400) and be higher than every earlier release of the unit (422 POLICY_VIOLATION versioning.increase).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        type: "major" | "minor" | "emergency";
+                        /** @enum {string} */
+                        element?: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                        templateId?: number;
+                        /** @description The release unit: what is versioned together */
+                        unit?: string;
+                        unitCiId?: number | null;
+                        /** @description The version label, per the policy scheme */
+                        releaseVersion: string;
+                        title: string;
+                        description?: string;
+                        plannedStart?: string | null;
+                        plannedEnd?: string | null;
+                        implementerId?: number | null;
+                        /** @enum {string} */
+                        rolloutStrategy?: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                        knownIssues?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A release: the unit of rollout */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/target-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a target query selects now (count and the first CIs), without saving it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                        query: {
+                            class?: string | string[];
+                            environment?: string | string[];
+                            status?: string | string[];
+                            nameContains?: string;
+                            attributes?: {
+                                [key: string]: (string | number | boolean) | {
+                                    eq?: string | number | boolean;
+                                    ne?: string | number | boolean;
+                                    in?: (string | number | boolean)[];
+                                    lt?: string | number | boolean;
+                                    lte?: string | number | boolean;
+                                    gt?: string | number | boolean;
+                                    gte?: string | number | boolean;
+                                    exists?: boolean;
+                                    /** @description A semver range */
+                                    version?: string;
+                                };
+                            };
+                            installed?: {
+                                product: string;
+                                /** @description A semver range, e.g. <3.0 */
+                                version?: string;
+                                present?: boolean;
+                            }[];
+                            related?: {
+                                type: string;
+                                /** @enum {string} */
+                                direction?: "out" | "in";
+                                ci: string | number;
+                            }[];
+                        };
+                        limit?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            items: {
+                                id: number;
+                                class: string;
+                                name: string;
+                                status: string;
+                                environment: string | null;
+                                sources: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One release */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A release: the unit of rollout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a release (an edit of the window or implementer starts a new approval round) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title?: string;
+                        description?: string;
+                        knownIssues?: string;
+                        plannedStart?: string | null;
+                        plannedEnd?: string | null;
+                        implementerId?: number | null;
+                        /** @enum {string} */
+                        rolloutStrategy?: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                    };
+                };
+            };
+            responses: {
+                /** @description A release: the unit of rollout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every approval, with who, when, their roles then and whether it was voided */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                approverId: number;
+                                approverName: string;
+                                /** @description The approver's roles when they approved */
+                                roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                board: string;
+                                comment: string;
+                                round: number;
+                                /** @description The release's `version` (its ETag) after this answer */
+                                releaseRevision: number;
+                                /** Format: date-time */
+                                at: string;
+                                voidedAt: string | null;
+                                voidedReason: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the release as a CAB/ECAB member (never your own; only once every other gate holds)
+         * @description The approval that completes the quorum approves the release. Refused with 422 POLICY_VIOLATION while another approval gate (e.g. change.approved) is unmet, and 403 SOD_VIOLATION for the requester or implementer.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A release: the unit of rollout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add an approved library artifact (quarantined, retired, compromised, unlicensed → 422 naming the rule) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        artifactId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/artifacts/{artifactId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an artifact from the release */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                    artifactId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/backout-rehearsals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The back-out rehearsals of a release */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                environment: string;
+                                /** @enum {string} */
+                                outcome: "passed" | "failed";
+                                notes: string;
+                                evidenceUrl: string | null;
+                                /** @description The back-out plan revision that was rehearsed */
+                                planRevision: number;
+                                recordedBy: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                /** Format: date-time */
+                                recordedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record a rehearsal of the current back-out plan (its revision is kept with it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An environment of the policy */
+                        environment: string;
+                        /** @enum {string} */
+                        outcome: "passed" | "failed";
+                        notes?: string;
+                        /** Format: uri */
+                        evidenceUrl?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            environment: string;
+                            /** @enum {string} */
+                            outcome: "passed" | "failed";
+                            notes: string;
+                            evidenceUrl: string | null;
+                            /** @description The back-out plan revision that was rehearsed */
+                            planRevision: number;
+                            recordedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            recordedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raise the release's RFC, prefilled: CIs, window, implementer, back-out plan; its risk computed
+         * @description Needs changes.write as well. With `submit: true` the change is submitted at once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Also submit it (impact and risk are computed) */
+                        submit?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A request for change (RFC) */
+                            change: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            };
+                            /** @description Explainable risk: each factor with its weight (from the policy), fraction and reason */
+                            risk: {
+                                score: number;
+                                /** @enum {string} */
+                                level: "low" | "moderate" | "high" | "very_high";
+                                factors: {
+                                    /** @enum {string} */
+                                    factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                    weight: number;
+                                    fraction: number;
+                                    contribution: number;
+                                    reason: string;
+                                }[];
+                                thresholds: {
+                                    moderate: number;
+                                    high: number;
+                                    very_high: number;
+                                };
+                                /** Format: date-time */
+                                computedAt: string;
+                                policyVersion: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The requests for change that authorise the release */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Link an existing change to the release */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        changeId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/changes/{changeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink a change from the release */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    changeId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "standard" | "normal" | "emergency";
+                                /** @enum {string} */
+                                state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                title: string;
+                                description: string;
+                                justification: string;
+                                templateId: number | null;
+                                ciIds: number[];
+                                cis: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                }[];
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                backoutPlan: string | null;
+                                releaseId: number | null;
+                                impact: {
+                                    /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                    count: number;
+                                    summary: {
+                                        class: string;
+                                        count: number;
+                                    }[];
+                                    services: {
+                                        id: number;
+                                        name: string;
+                                        owner: string | null;
+                                        criticality: string | null;
+                                    }[];
+                                    servicesTotal: number;
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                } | null;
+                                risk: {
+                                    score: number;
+                                    /** @enum {string} */
+                                    level: "low" | "moderate" | "high" | "very_high";
+                                    factors: {
+                                        /** @enum {string} */
+                                        factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                        weight: number;
+                                        fraction: number;
+                                        contribution: number;
+                                        reason: string;
+                                    }[];
+                                    thresholds: {
+                                        moderate: number;
+                                        high: number;
+                                        very_high: number;
+                                    };
+                                    /** Format: date-time */
+                                    computedAt: string;
+                                    policyVersion: number;
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab" | "none";
+                                    required: number;
+                                    serviceOwnerRequired: boolean;
+                                    serviceOwners: string[];
+                                    /** @description Bumped by every edit of CIs, window or implementer */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        asServiceOwner: boolean;
+                                    }[];
+                                    serviceOwnerApproved: boolean;
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                    }[];
+                                } | null;
+                                review: {
+                                    /** @enum {string} */
+                                    outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                    incidentIds: number[];
+                                    lessons: string;
+                                    reviewedBy: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    /** Format: date-time */
+                                    reviewedAt: string;
+                                } | null;
+                                reviewDueAt: string | null;
+                                submittedAt: string | null;
+                                scheduledAt: string | null;
+                                startedAt: string | null;
+                                completedAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/ci-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Plan a CI attribute change (validated against the CI class) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ciId: number;
+                        attribute: string;
+                        value: string | number | boolean | null;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/ci-changes/{changeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a planned CI change */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                    changeId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/coexistence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Peaceful coexistence per target: ok, or every clash with rule, CI and installed version */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An environment of the policy */
+                    environment?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            environment: string | null;
+                            ok: boolean;
+                            /** Format: date-time */
+                            checkedAt: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                version: string;
+                            }[];
+                            releaseClashes: {
+                                rule: string;
+                                artifact: {
+                                    id: number;
+                                    name: string;
+                                    version: string;
+                                };
+                                clause: {
+                                    /** @enum {string} */
+                                    kind: "requires" | "conflicts" | "same_product";
+                                    name: string;
+                                    range: string | null;
+                                };
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                                installedVersion: string | null;
+                                via: string | null;
+                                otherRelease: {
+                                    id: number;
+                                    unit: string;
+                                    version: string;
+                                    title: string;
+                                    state: string;
+                                } | null;
+                                message: string;
+                            }[];
+                            summary: {
+                                targets: number;
+                                clean: number;
+                                clashing: number;
+                                clashes: number;
+                            };
+                            concurrentReleases: {
+                                id: number;
+                                unit: string;
+                                version: string;
+                                title: string;
+                                state: string;
+                            }[];
+                            targets: {
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                ok: boolean;
+                                clashes: {
+                                    rule: string;
+                                    artifact: {
+                                        id: number;
+                                        name: string;
+                                        version: string;
+                                    };
+                                    clause: {
+                                        /** @enum {string} */
+                                        kind: "requires" | "conflicts" | "same_product";
+                                        name: string;
+                                        range: string | null;
+                                    };
+                                    ci: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    } | null;
+                                    installedVersion: string | null;
+                                    via: string | null;
+                                    otherRelease: {
+                                        id: number;
+                                        unit: string;
+                                        version: string;
+                                        title: string;
+                                        state: string;
+                                    } | null;
+                                    message: string;
+                                }[];
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/contents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Artifacts (with what the library says of each now), hardware reservations, planned CI changes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The evidence pack: plan, approvals (who, when, role), tests with evidence, digests and signatures, rollouts, audit excerpt with chain verification */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            format: "slipway.release-evidence/1";
+                            /** Format: date-time */
+                            generatedAt: string;
+                            generatedBy: string;
+                            /** @description A release: the unit of rollout */
+                            release: {
+                                id: number;
+                                /** @enum {string} */
+                                type: "major" | "minor" | "emergency";
+                                /** @enum {string} */
+                                element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                                unit: {
+                                    name: string;
+                                    ci: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    } | null;
+                                };
+                                /** @description The release's version label (`version` is the record's revision) */
+                                releaseVersion: string;
+                                title: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                                templateId: number | null;
+                                /** @enum {string} */
+                                rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                requester: {
+                                    id: number | null;
+                                    username: string;
+                                };
+                                implementer: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                currentEnvironment: string | null;
+                                requiredTests: {
+                                    [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                                };
+                                knownIssues: string;
+                                /** @description SHA-256 over the artifacts: test results count for this build */
+                                contentsHash: string;
+                                policyVersion: number | null;
+                                freezeOverride: {
+                                    reason: string;
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    freezes: {
+                                        id: number;
+                                        name: string;
+                                        kind: string;
+                                    }[];
+                                } | null;
+                                approval: {
+                                    /** @enum {string} */
+                                    board: "cab" | "ecab";
+                                    required: number;
+                                    /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                    round: number;
+                                    approvals: {
+                                        approverId: number;
+                                        approverName: string;
+                                        roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                        /** Format: date-time */
+                                        at: string;
+                                    }[];
+                                    excluded: {
+                                        approverName: string;
+                                        rule: string;
+                                        reason: string;
+                                    }[];
+                                    met: boolean;
+                                    missing: string[];
+                                };
+                                counts: {
+                                    artifacts: number;
+                                    ciChanges: number;
+                                    /** @description Explicit targets (saved queries not counted) */
+                                    targets: number;
+                                    targetQueries: number;
+                                };
+                                acceptedAt: string | null;
+                                approvedAt: string | null;
+                                scheduledAt: string | null;
+                                rolloutStartedAt: string | null;
+                                deployedAt: string | null;
+                                reviewDueAt: string | null;
+                                closedAt: string | null;
+                                allowedTransitions: {
+                                    /** @enum {string} */
+                                    action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                    /** @enum {string} */
+                                    to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                                }[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            };
+                            policy: {
+                                current: number;
+                                /** @description Every policy version a transition of the release was judged by */
+                                judgedBy: number[];
+                            };
+                            plan: {
+                                releaseId: number;
+                                /** @description The release's `version` (its ETag) after this answer */
+                                releaseRevision: number;
+                                requiredSections: string[];
+                                sections: {
+                                    /** @enum {string} */
+                                    key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                    title: string;
+                                    owner: string | null;
+                                    /** @enum {string} */
+                                    status: "not_started" | "in_progress" | "done";
+                                    content: string;
+                                    /** @description Bumped by every content edit */
+                                    revision: number;
+                                    /** @description The policy requires it for this release type */
+                                    required: boolean;
+                                    updatedBy: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                }[];
+                            };
+                            contents: {
+                                releaseId: number;
+                                /** @description The release's `version` (its ETag) after this answer */
+                                releaseRevision: number;
+                                contentsHash: string;
+                                artifacts: {
+                                    id: number;
+                                    name: string;
+                                    artifactVersion: string;
+                                    sha256: string;
+                                    size: number;
+                                    license: string;
+                                    state: string;
+                                    element: string | null;
+                                    signature: {
+                                        keyId: string | null;
+                                        /** @enum {string} */
+                                        status: "verified" | "failed";
+                                    } | null;
+                                    problems: {
+                                        rule: string;
+                                        message: string;
+                                    }[];
+                                }[];
+                                reservations: {
+                                    id: number;
+                                    releaseId: number;
+                                    /** @enum {string} */
+                                    state: "active" | "released" | "fulfilled";
+                                    note: string | null;
+                                    lines: {
+                                        modelId: number;
+                                        siteId: number;
+                                        quantity: number;
+                                    }[];
+                                    itemIds: number[];
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    version: number;
+                                }[];
+                                ciChanges: {
+                                    id: number;
+                                    ci: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    };
+                                    attribute: string;
+                                    /** @description What the CMDB holds now */
+                                    current: unknown;
+                                    /** @description The planned new value */
+                                    value: unknown;
+                                    note: string;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            };
+                            targets: {
+                                releaseId: number;
+                                /** @description The release's `version` (its ETag) after this answer */
+                                releaseRevision: number;
+                                environments: {
+                                    environment: string;
+                                    /** @description Distinct CIs, explicit and by query */
+                                    count: number;
+                                    explicit: number;
+                                    queries: {
+                                        id: number;
+                                        environment: string;
+                                        name: string;
+                                        /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                        query: {
+                                            class?: string | string[];
+                                            environment?: string | string[];
+                                            status?: string | string[];
+                                            nameContains?: string;
+                                            attributes?: {
+                                                [key: string]: (string | number | boolean) | {
+                                                    eq?: string | number | boolean;
+                                                    ne?: string | number | boolean;
+                                                    in?: (string | number | boolean)[];
+                                                    lt?: string | number | boolean;
+                                                    lte?: string | number | boolean;
+                                                    gt?: string | number | boolean;
+                                                    gte?: string | number | boolean;
+                                                    exists?: boolean;
+                                                    /** @description A semver range */
+                                                    version?: string;
+                                                };
+                                            };
+                                            installed?: {
+                                                product: string;
+                                                /** @description A semver range, e.g. <3.0 */
+                                                version?: string;
+                                                present?: boolean;
+                                            }[];
+                                            related?: {
+                                                type: string;
+                                                /** @enum {string} */
+                                                direction?: "out" | "in";
+                                                ci: string | number;
+                                            }[];
+                                        };
+                                        /** @description How many CIs it selects now */
+                                        count: number;
+                                        createdBy: string;
+                                        /** Format: date-time */
+                                        createdAt: string;
+                                    }[];
+                                }[];
+                            };
+                            changes: {
+                                /** @description A request for change (RFC) */
+                                change: {
+                                    id: number;
+                                    /** @enum {string} */
+                                    type: "standard" | "normal" | "emergency";
+                                    /** @enum {string} */
+                                    state: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                    title: string;
+                                    description: string;
+                                    justification: string;
+                                    templateId: number | null;
+                                    ciIds: number[];
+                                    cis: {
+                                        id: number;
+                                        class: string;
+                                        name: string;
+                                    }[];
+                                    plannedStart: string | null;
+                                    plannedEnd: string | null;
+                                    implementer: {
+                                        id: number;
+                                        username: string;
+                                    } | null;
+                                    requester: {
+                                        id: number | null;
+                                        username: string;
+                                    };
+                                    backoutPlan: string | null;
+                                    releaseId: number | null;
+                                    impact: {
+                                        /** @description CIs reached downstream from the change's CIs (those not counted) */
+                                        count: number;
+                                        summary: {
+                                            class: string;
+                                            count: number;
+                                        }[];
+                                        services: {
+                                            id: number;
+                                            name: string;
+                                            owner: string | null;
+                                            criticality: string | null;
+                                        }[];
+                                        servicesTotal: number;
+                                        /** Format: date-time */
+                                        computedAt: string;
+                                    } | null;
+                                    risk: {
+                                        score: number;
+                                        /** @enum {string} */
+                                        level: "low" | "moderate" | "high" | "very_high";
+                                        factors: {
+                                            /** @enum {string} */
+                                            factor: "impactSize" | "criticality" | "changeType" | "environment" | "notice" | "backoutPlan" | "recentFailures" | "freezeProximity";
+                                            weight: number;
+                                            fraction: number;
+                                            contribution: number;
+                                            reason: string;
+                                        }[];
+                                        thresholds: {
+                                            moderate: number;
+                                            high: number;
+                                            very_high: number;
+                                        };
+                                        /** Format: date-time */
+                                        computedAt: string;
+                                        policyVersion: number;
+                                    } | null;
+                                    approval: {
+                                        /** @enum {string} */
+                                        board: "cab" | "ecab" | "none";
+                                        required: number;
+                                        serviceOwnerRequired: boolean;
+                                        serviceOwners: string[];
+                                        /** @description Bumped by every edit of CIs, window or implementer */
+                                        round: number;
+                                        approvals: {
+                                            approverId: number;
+                                            approverName: string;
+                                            /** Format: date-time */
+                                            at: string;
+                                            asServiceOwner: boolean;
+                                        }[];
+                                        serviceOwnerApproved: boolean;
+                                        met: boolean;
+                                        missing: string[];
+                                    };
+                                    freezeOverride: {
+                                        reason: string;
+                                        by: string;
+                                        /** Format: date-time */
+                                        at: string;
+                                        freezes: {
+                                            id: number;
+                                            name: string;
+                                        }[];
+                                    } | null;
+                                    review: {
+                                        /** @enum {string} */
+                                        outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                        incidentIds: number[];
+                                        lessons: string;
+                                        reviewedBy: {
+                                            id: number | null;
+                                            username: string;
+                                        };
+                                        /** Format: date-time */
+                                        reviewedAt: string;
+                                    } | null;
+                                    reviewDueAt: string | null;
+                                    submittedAt: string | null;
+                                    scheduledAt: string | null;
+                                    startedAt: string | null;
+                                    completedAt: string | null;
+                                    closedAt: string | null;
+                                    allowedTransitions: {
+                                        /** @enum {string} */
+                                        action: "submit" | "assess" | "reject" | "schedule" | "reauthorize" | "start" | "complete" | "close" | "cancel";
+                                        /** @enum {string} */
+                                        to: "new" | "assess" | "authorize" | "scheduled" | "implement" | "review" | "closed" | "rejected" | "cancelled";
+                                    }[];
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    updatedAt: string;
+                                    version: number;
+                                };
+                                approvals: {
+                                    id: number;
+                                    approverId: number;
+                                    approverName: string;
+                                    /** @enum {string} */
+                                    decision: "approved" | "rejected";
+                                    comment: string;
+                                    asServiceOwner: boolean;
+                                    round: number;
+                                    /** @description SHA-256 of the CIs, window and implementer this decision was about */
+                                    scopeHash: string;
+                                    /** @description The version of the change that was decided on */
+                                    changeVersion: number;
+                                    /** Format: date-time */
+                                    at: string;
+                                    voidedAt: string | null;
+                                    voidedReason: string | null;
+                                }[];
+                            }[];
+                            approvals: {
+                                id: number;
+                                approverId: number;
+                                approverName: string;
+                                /** @description The approver's roles when they approved */
+                                roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                board: string;
+                                comment: string;
+                                round: number;
+                                /** @description The release's `version` (its ETag) after this answer */
+                                releaseRevision: number;
+                                /** Format: date-time */
+                                at: string;
+                                voidedAt: string | null;
+                                voidedReason: string | null;
+                            }[];
+                            tests: {
+                                id: number;
+                                environment: string;
+                                /** @enum {string} */
+                                protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                                /** @enum {string} */
+                                outcome: "passed" | "failed" | "blocked";
+                                summary: string;
+                                evidence: {
+                                    /** @enum {string} */
+                                    kind: "text" | "link" | "file" | "junit";
+                                    text: string | null;
+                                    url: string | null;
+                                    file: {
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                        contentType: string;
+                                        downloadUrl: string;
+                                    } | null;
+                                    junit: {
+                                        suites: number;
+                                        tests: number;
+                                        passed: number;
+                                        failed: number;
+                                        errors: number;
+                                        skipped: number;
+                                        time: number | null;
+                                        failures: {
+                                            suite: string;
+                                            name: string;
+                                            classname: string | null;
+                                            /** @enum {string} */
+                                            kind: "failure" | "error";
+                                            message: string;
+                                        }[];
+                                    } | null;
+                                };
+                                build: {
+                                    contentsHash: string;
+                                    current: boolean;
+                                };
+                                /** @description The result the gates read for this protocol and environment */
+                                current: boolean;
+                                recordedBy: {
+                                    id: number | null;
+                                    name: string;
+                                    via: string;
+                                };
+                                /** Format: date-time */
+                                recordedAt: string;
+                            }[];
+                            promotions: {
+                                id: number;
+                                from: string | null;
+                                to: string;
+                                actor: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                policyVersion: number;
+                                evidence: {
+                                    testIds: number[];
+                                };
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            rehearsals: {
+                                id: number;
+                                environment: string;
+                                /** @enum {string} */
+                                outcome: "passed" | "failed";
+                                notes: string;
+                                evidenceUrl: string | null;
+                                /** @description The back-out plan revision that was rehearsed */
+                                planRevision: number;
+                                recordedBy: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                /** Format: date-time */
+                                recordedAt: string;
+                            }[];
+                            review: {
+                                /** @enum {string} */
+                                outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                                notes: string;
+                                reviewedBy: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                /** Format: date-time */
+                                reviewedAt: string;
+                            } | null;
+                            history: {
+                                id: number;
+                                from: string | null;
+                                to: string;
+                                action: string;
+                                actor: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                comment: string | null;
+                                /** @description The policy version this transition was judged by */
+                                policyVersion: number;
+                                gates: {
+                                    guard: string;
+                                    met: boolean;
+                                }[];
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            rollouts: {
+                                source: string | null;
+                                records: {
+                                    [key: string]: unknown;
+                                }[];
+                            };
+                            audit: {
+                                entries: {
+                                    seq: number;
+                                    /** Format: date-time */
+                                    at: string;
+                                    actor: {
+                                        id: number | null;
+                                        name: string;
+                                    };
+                                    requestId: string | null;
+                                    action: string;
+                                    objectType: string;
+                                    objectId: string | null;
+                                    before: unknown;
+                                    after: unknown;
+                                    hash: string;
+                                }[];
+                                truncated: boolean;
+                                verification: {
+                                    ok: boolean;
+                                    entries: number;
+                                    headSeq: number;
+                                    checkpoints: {
+                                        total: number;
+                                        verified: number;
+                                        latest: {
+                                            seq: number;
+                                            /** Format: date-time */
+                                            at: string;
+                                        } | null;
+                                    };
+                                    firstBad: {
+                                        seq: number | null;
+                                        reason: string;
+                                        message: string;
+                                    } | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/evidence/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The evidence pack as one tar.gz: evidence.json, release-notes.md, evidence files, SHA256SUMS */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A gzip-compressed POSIX tar archive */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/gzip": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/freeze-override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Override the freezes the window falls in, with a reason (only where the policy says override-with-reason) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why the freeze may be broken (audited) */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A release: the unit of rollout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every transition, with who, when, the policy version it was judged by and the gates it passed */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                from: string | null;
+                                to: string;
+                                action: string;
+                                actor: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                comment: string | null;
+                                /** @description The policy version this transition was judged by */
+                                policyVersion: number;
+                                gates: {
+                                    guard: string;
+                                    met: boolean;
+                                }[];
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release-level blast radius: the union impact of every target and content, services first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description An environment of the policy */
+                    environment?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            environment: string | null;
+                            roots: {
+                                count: number;
+                                byClass: {
+                                    class: string;
+                                    count: number;
+                                }[];
+                            };
+                            /** @description CIs reached downstream from the roots (roots not counted) */
+                            count: number;
+                            summary: {
+                                class: string;
+                                count: number;
+                            }[];
+                            services: {
+                                id: number;
+                                name: string;
+                                owner: string | null;
+                                criticality: string | null;
+                            }[];
+                            servicesTotal: number;
+                            items: {
+                                id: number;
+                                class: string;
+                                name: string;
+                            }[];
+                            truncated: boolean;
+                            /** Format: date-time */
+                            computedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release notes in Markdown: contents, changes, tests, known issues, back-out */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/markdown; charset=utf-8 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/markdown": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The structured release plan */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            requiredSections: string[];
+                            sections: {
+                                /** @enum {string} */
+                                key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                title: string;
+                                owner: string | null;
+                                /** @enum {string} */
+                                status: "not_started" | "in_progress" | "done";
+                                content: string;
+                                /** @description Bumped by every content edit */
+                                revision: number;
+                                /** @description The policy requires it for this release type */
+                                required: boolean;
+                                updatedBy: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/plan/{section}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit one plan section (owner, status, content); a content edit bumps its revision */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                    section: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        owner?: string | null;
+                        /** @enum {string} */
+                        status?: "not_started" | "in_progress" | "done";
+                        content?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            requiredSections: string[];
+                            sections: {
+                                /** @enum {string} */
+                                key: "scope" | "schedule" | "build_and_configuration" | "test_plan" | "distribution_and_installation" | "communication_and_training" | "backout_plan" | "early_life_support";
+                                title: string;
+                                owner: string | null;
+                                /** @enum {string} */
+                                status: "not_started" | "in_progress" | "done";
+                                content: string;
+                                /** @description Bumped by every content edit */
+                                revision: number;
+                                /** @description The policy requires it for this release type */
+                                required: boolean;
+                                updatedBy: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The promotions of a release, with the test results that allowed each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                from: string | null;
+                                to: string;
+                                actor: {
+                                    id: number | null;
+                                    name: string;
+                                };
+                                policyVersion: number;
+                                evidence: {
+                                    testIds: number[];
+                                };
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Promote into the next environment (only after the policy tests passed in the current one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An environment of the policy */
+                        environment: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            from: string | null;
+                            to: string;
+                            actor: {
+                                id: number | null;
+                                name: string;
+                            };
+                            policyVersion: number;
+                            evidence: {
+                                testIds: number[];
+                            };
+                            /** Format: date-time */
+                            at: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live checklist: every next transition with each gate met or not, and why */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            policyVersion: number;
+                            /** Format: date-time */
+                            evaluatedAt: string;
+                            transitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                                ready: boolean;
+                                checks: {
+                                    /** @enum {string} */
+                                    guard: "plan_complete" | "window_planned" | "contents_present" | "contents_releasable" | "targets_defined" | "required_tests_passed" | "coexistence_clean" | "change_approved" | "notice_period" | "backout_ready" | "freeze_clear" | "approval_quorum" | "review_recorded";
+                                    description: string;
+                                    met: boolean;
+                                    violations: {
+                                        /** @description The rule, e.g. tests.required or change.approved */
+                                        id: string;
+                                        message: string;
+                                        details?: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                }[];
+                            }[];
+                            approval: {
+                                open: boolean;
+                                checks: {
+                                    /** @enum {string} */
+                                    guard: "plan_complete" | "window_planned" | "contents_present" | "contents_releasable" | "targets_defined" | "required_tests_passed" | "coexistence_clean" | "change_approved" | "notice_period" | "backout_ready" | "freeze_clear" | "approval_quorum" | "review_recorded";
+                                    description: string;
+                                    met: boolean;
+                                    violations: {
+                                        /** @description The rule, e.g. tests.required or change.approved */
+                                        id: string;
+                                        message: string;
+                                        details?: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reserve hardware-store stock for the release (all lines or nothing; 409 names every shortage) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lines: {
+                            modelId: number;
+                            siteId: number;
+                            quantity: number;
+                        }[];
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/reservations/{reservationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Release a hardware reservation of the release (its items go back to stock) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    reservationId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            contentsHash: string;
+                            artifacts: {
+                                id: number;
+                                name: string;
+                                artifactVersion: string;
+                                sha256: string;
+                                size: number;
+                                license: string;
+                                state: string;
+                                element: string | null;
+                                signature: {
+                                    keyId: string | null;
+                                    /** @enum {string} */
+                                    status: "verified" | "failed";
+                                } | null;
+                                problems: {
+                                    rule: string;
+                                    message: string;
+                                }[];
+                            }[];
+                            reservations: {
+                                id: number;
+                                releaseId: number;
+                                /** @enum {string} */
+                                state: "active" | "released" | "fulfilled";
+                                note: string | null;
+                                lines: {
+                                    modelId: number;
+                                    siteId: number;
+                                    quantity: number;
+                                }[];
+                                itemIds: number[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            ciChanges: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                attribute: string;
+                                /** @description What the CMDB holds now */
+                                current: unknown;
+                                /** @description The planned new value */
+                                value: unknown;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Record (or correct) the post-implementation review of a deployed or backed-out release */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            outcome: "successful" | "partially_successful" | "failed" | "backed_out";
+                            notes: string;
+                            reviewedBy: {
+                                id: number | null;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            reviewedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start (or schedule) a rollout of an approved release into an environment
+         * @description Pre-start checks: release approved (422), no other active rollout of it in the environment (409), strategy and executor valid (400; a command not on the allow-list or a webhook to a private or unlisted address is 400), coexistence, artifact integrity re-verified, freezes (422). Takes the pre-rollout baseline and records a what-if impact per wave.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        environment: string;
+                        /** @description How the targets are cut into waves (default: the release strategy with default settings) */
+                        strategy?: {
+                            /** @enum {string} */
+                            kind: "big_bang";
+                        } | {
+                            /** @enum {string} */
+                            kind: "phased";
+                            waves: {
+                                /** @enum {string} */
+                                by: "groups";
+                                groups: {
+                                    name?: string;
+                                    ciIds: number[];
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                by: "percentages";
+                                percentages: number[];
+                            } | {
+                                /** @enum {string} */
+                                by: "attribute";
+                                attribute: string;
+                                order?: string[];
+                            };
+                            pilot?: {
+                                ciIds?: number[];
+                                count?: number;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            kind: "canary";
+                            canary: {
+                                count?: number;
+                                percent?: number;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            kind: "staging";
+                            pointOfNoReturn?: boolean;
+                        } | {
+                            /** @enum {string} */
+                            kind: "dormant";
+                            waves?: {
+                                /** @enum {string} */
+                                by: "groups";
+                                groups: {
+                                    name?: string;
+                                    ciIds: number[];
+                                }[];
+                            } | {
+                                /** @enum {string} */
+                                by: "percentages";
+                                percentages: number[];
+                            } | {
+                                /** @enum {string} */
+                                by: "attribute";
+                                attribute: string;
+                                order?: string[];
+                            };
+                        };
+                        executor: {
+                            /** @enum {string} */
+                            kind: "simulated";
+                            latencyMs?: number;
+                            jitterMs?: number;
+                            failureRate?: number;
+                            failCis?: number[];
+                            downtimeMs?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "command";
+                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                            argv: string[];
+                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                            backoutArgv?: string[];
+                            timeoutMs?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "webhook";
+                            /** @description URL (template) on an allow-listed host */
+                            url: string;
+                            /** @description HMAC-SHA256 key for Slipway-Signature (stored sealed) */
+                            secret: string;
+                            timeoutMs?: number;
+                            retries?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "manual";
+                            instructions?: string;
+                        };
+                        defaults?: {
+                            /** @description Targets in flight at once (sliding window) */
+                            concurrency?: number;
+                            /** @description Wait after the wave before its gates */
+                            bakeMs?: number;
+                            gates?: ({
+                                /** @enum {string} */
+                                kind: "http";
+                                /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                url: string;
+                                expectStatus?: number;
+                                timeoutMs?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "command";
+                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                argv: string[];
+                                timeoutMs?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "manual";
+                                prompt?: string;
+                            })[];
+                            /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                            failureThreshold?: {
+                                count?: number;
+                                percent?: number;
+                            };
+                            /**
+                             * @description pause, or back out automatically
+                             * @enum {string}
+                             */
+                            onFailure?: "pause" | "backout";
+                        };
+                        /** @description Per-wave settings by index (null: the defaults) */
+                        waves?: ({
+                            /** @description Targets in flight at once (sliding window) */
+                            concurrency?: number;
+                            /** @description Wait after the wave before its gates */
+                            bakeMs?: number;
+                            gates?: ({
+                                /** @enum {string} */
+                                kind: "http";
+                                /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                url: string;
+                                expectStatus?: number;
+                                timeoutMs?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "command";
+                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                argv: string[];
+                                timeoutMs?: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "manual";
+                                prompt?: string;
+                            })[];
+                            /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                            failureThreshold?: {
+                                count?: number;
+                                percent?: number;
+                            };
+                            /**
+                             * @description pause, or back out automatically
+                             * @enum {string}
+                             */
+                            onFailure?: "pause" | "backout";
+                        } | null)[];
+                        /** Format: date-time */
+                        scheduledAt?: string;
+                        /** @description Allowed windows; the end of one pauses the rollout */
+                        windows?: {
+                            /** Format: date-time */
+                            start: string;
+                            /** Format: date-time */
+                            end: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/target-queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save a target query for an environment ("all desktops at site RTM with Zoom below 6.0") */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An environment of the policy */
+                        environment: string;
+                        name?: string;
+                        /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                        query: {
+                            class?: string | string[];
+                            environment?: string | string[];
+                            status?: string | string[];
+                            nameContains?: string;
+                            attributes?: {
+                                [key: string]: (string | number | boolean) | {
+                                    eq?: string | number | boolean;
+                                    ne?: string | number | boolean;
+                                    in?: (string | number | boolean)[];
+                                    lt?: string | number | boolean;
+                                    lte?: string | number | boolean;
+                                    gt?: string | number | boolean;
+                                    gte?: string | number | boolean;
+                                    exists?: boolean;
+                                    /** @description A semver range */
+                                    version?: string;
+                                };
+                            };
+                            installed?: {
+                                product: string;
+                                /** @description A semver range, e.g. <3.0 */
+                                version?: string;
+                                present?: boolean;
+                            }[];
+                            related?: {
+                                type: string;
+                                /** @enum {string} */
+                                direction?: "out" | "in";
+                                ci: string | number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            environments: {
+                                environment: string;
+                                /** @description Distinct CIs, explicit and by query */
+                                count: number;
+                                explicit: number;
+                                queries: {
+                                    id: number;
+                                    environment: string;
+                                    name: string;
+                                    /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                    query: {
+                                        class?: string | string[];
+                                        environment?: string | string[];
+                                        status?: string | string[];
+                                        nameContains?: string;
+                                        attributes?: {
+                                            [key: string]: (string | number | boolean) | {
+                                                eq?: string | number | boolean;
+                                                ne?: string | number | boolean;
+                                                in?: (string | number | boolean)[];
+                                                lt?: string | number | boolean;
+                                                lte?: string | number | boolean;
+                                                gt?: string | number | boolean;
+                                                gte?: string | number | boolean;
+                                                exists?: boolean;
+                                                /** @description A semver range */
+                                                version?: string;
+                                            };
+                                        };
+                                        installed?: {
+                                            product: string;
+                                            /** @description A semver range, e.g. <3.0 */
+                                            version?: string;
+                                            present?: boolean;
+                                        }[];
+                                        related?: {
+                                            type: string;
+                                            /** @enum {string} */
+                                            direction?: "out" | "in";
+                                            ci: string | number;
+                                        }[];
+                                    };
+                                    /** @description How many CIs it selects now */
+                                    count: number;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/target-queries/{queryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a saved target query */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                    queryId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            environments: {
+                                environment: string;
+                                /** @description Distinct CIs, explicit and by query */
+                                count: number;
+                                explicit: number;
+                                queries: {
+                                    id: number;
+                                    environment: string;
+                                    name: string;
+                                    /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                    query: {
+                                        class?: string | string[];
+                                        environment?: string | string[];
+                                        status?: string | string[];
+                                        nameContains?: string;
+                                        attributes?: {
+                                            [key: string]: (string | number | boolean) | {
+                                                eq?: string | number | boolean;
+                                                ne?: string | number | boolean;
+                                                in?: (string | number | boolean)[];
+                                                lt?: string | number | boolean;
+                                                lte?: string | number | boolean;
+                                                gt?: string | number | boolean;
+                                                gte?: string | number | boolean;
+                                                exists?: boolean;
+                                                /** @description A semver range */
+                                                version?: string;
+                                            };
+                                        };
+                                        installed?: {
+                                            product: string;
+                                            /** @description A semver range, e.g. <3.0 */
+                                            version?: string;
+                                            present?: boolean;
+                                        }[];
+                                        related?: {
+                                            type: string;
+                                            /** @enum {string} */
+                                            direction?: "out" | "in";
+                                            ci: string | number;
+                                        }[];
+                                    };
+                                    /** @description How many CIs it selects now */
+                                    count: number;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targets per environment: resolved counts, explicit targets and saved queries (each with its count) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            environments: {
+                                environment: string;
+                                /** @description Distinct CIs, explicit and by query */
+                                count: number;
+                                explicit: number;
+                                queries: {
+                                    id: number;
+                                    environment: string;
+                                    name: string;
+                                    /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                    query: {
+                                        class?: string | string[];
+                                        environment?: string | string[];
+                                        status?: string | string[];
+                                        nameContains?: string;
+                                        attributes?: {
+                                            [key: string]: (string | number | boolean) | {
+                                                eq?: string | number | boolean;
+                                                ne?: string | number | boolean;
+                                                in?: (string | number | boolean)[];
+                                                lt?: string | number | boolean;
+                                                lte?: string | number | boolean;
+                                                gt?: string | number | boolean;
+                                                gte?: string | number | boolean;
+                                                exists?: boolean;
+                                                /** @description A semver range */
+                                                version?: string;
+                                            };
+                                        };
+                                        installed?: {
+                                            product: string;
+                                            /** @description A semver range, e.g. <3.0 */
+                                            version?: string;
+                                            present?: boolean;
+                                        }[];
+                                        related?: {
+                                            type: string;
+                                            /** @enum {string} */
+                                            direction?: "out" | "in";
+                                            ci: string | number;
+                                        }[];
+                                    };
+                                    /** @description How many CIs it selects now */
+                                    count: number;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add explicit target CIs (ids or class/name) in an environment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An environment of the policy */
+                        environment: string;
+                        cis: (number | string)[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            environments: {
+                                environment: string;
+                                /** @description Distinct CIs, explicit and by query */
+                                count: number;
+                                explicit: number;
+                                queries: {
+                                    id: number;
+                                    environment: string;
+                                    name: string;
+                                    /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                    query: {
+                                        class?: string | string[];
+                                        environment?: string | string[];
+                                        status?: string | string[];
+                                        nameContains?: string;
+                                        attributes?: {
+                                            [key: string]: (string | number | boolean) | {
+                                                eq?: string | number | boolean;
+                                                ne?: string | number | boolean;
+                                                in?: (string | number | boolean)[];
+                                                lt?: string | number | boolean;
+                                                lte?: string | number | boolean;
+                                                gt?: string | number | boolean;
+                                                gte?: string | number | boolean;
+                                                exists?: boolean;
+                                                /** @description A semver range */
+                                                version?: string;
+                                            };
+                                        };
+                                        installed?: {
+                                            product: string;
+                                            /** @description A semver range, e.g. <3.0 */
+                                            version?: string;
+                                            present?: boolean;
+                                        }[];
+                                        related?: {
+                                            type: string;
+                                            /** @enum {string} */
+                                            direction?: "out" | "in";
+                                            ci: string | number;
+                                        }[];
+                                    };
+                                    /** @description How many CIs it selects now */
+                                    count: number;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/targets/{environment}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resolved targets of one environment (explicit and by query), paged, with what selected each */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                    /** @description An environment of the policy */
+                    environment: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            environment: string;
+                            count: number;
+                            items: {
+                                id: number;
+                                class: string;
+                                name: string;
+                                status: string;
+                                environment: string | null;
+                                sources: string[];
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/targets/{environment}/{ciId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an explicit target */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                    /** @description An environment of the policy */
+                    environment: string;
+                    ciId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            releaseId: number;
+                            /** @description The release's `version` (its ETag) after this answer */
+                            releaseRevision: number;
+                            environments: {
+                                environment: string;
+                                /** @description Distinct CIs, explicit and by query */
+                                count: number;
+                                explicit: number;
+                                queries: {
+                                    id: number;
+                                    environment: string;
+                                    name: string;
+                                    /** @description Conditions combine with AND: e.g. { "class": "desktop", "attributes": { "site": "RTM" }, "installed": [{ "product": "Zoom", "version": "<6.0" }] } */
+                                    query: {
+                                        class?: string | string[];
+                                        environment?: string | string[];
+                                        status?: string | string[];
+                                        nameContains?: string;
+                                        attributes?: {
+                                            [key: string]: (string | number | boolean) | {
+                                                eq?: string | number | boolean;
+                                                ne?: string | number | boolean;
+                                                in?: (string | number | boolean)[];
+                                                lt?: string | number | boolean;
+                                                lte?: string | number | boolean;
+                                                gt?: string | number | boolean;
+                                                gte?: string | number | boolean;
+                                                exists?: boolean;
+                                                /** @description A semver range */
+                                                version?: string;
+                                            };
+                                        };
+                                        installed?: {
+                                            product: string;
+                                            /** @description A semver range, e.g. <3.0 */
+                                            version?: string;
+                                            present?: boolean;
+                                        }[];
+                                        related?: {
+                                            type: string;
+                                            /** @enum {string} */
+                                            direction?: "out" | "in";
+                                            ci: string | number;
+                                        }[];
+                                    };
+                                    /** @description How many CIs it selects now */
+                                    count: number;
+                                    createdBy: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every test result ever recorded (history kept); `current` marks the ones the gates read */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                environment: string;
+                                /** @enum {string} */
+                                protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                                /** @enum {string} */
+                                outcome: "passed" | "failed" | "blocked";
+                                summary: string;
+                                evidence: {
+                                    /** @enum {string} */
+                                    kind: "text" | "link" | "file" | "junit";
+                                    text: string | null;
+                                    url: string | null;
+                                    file: {
+                                        name: string;
+                                        sha256: string;
+                                        size: number;
+                                        contentType: string;
+                                        downloadUrl: string;
+                                    } | null;
+                                    junit: {
+                                        suites: number;
+                                        tests: number;
+                                        passed: number;
+                                        failed: number;
+                                        errors: number;
+                                        skipped: number;
+                                        time: number | null;
+                                        failures: {
+                                            suite: string;
+                                            name: string;
+                                            classname: string | null;
+                                            /** @enum {string} */
+                                            kind: "failure" | "error";
+                                            message: string;
+                                        }[];
+                                    } | null;
+                                };
+                                build: {
+                                    contentsHash: string;
+                                    current: boolean;
+                                };
+                                /** @description The result the gates read for this protocol and environment */
+                                current: boolean;
+                                recordedBy: {
+                                    id: number | null;
+                                    name: string;
+                                    via: string;
+                                };
+                                /** Format: date-time */
+                                recordedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record a test result with text or link evidence (recording again keeps the earlier result) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An environment of the policy */
+                        environment: string;
+                        /** @enum {string} */
+                        protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                        /** @enum {string} */
+                        outcome: "passed" | "failed" | "blocked";
+                        summary?: string;
+                        evidence?: {
+                            text?: string;
+                            url?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            environment: string;
+                            /** @enum {string} */
+                            protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                            /** @enum {string} */
+                            outcome: "passed" | "failed" | "blocked";
+                            summary: string;
+                            evidence: {
+                                /** @enum {string} */
+                                kind: "text" | "link" | "file" | "junit";
+                                text: string | null;
+                                url: string | null;
+                                file: {
+                                    name: string;
+                                    sha256: string;
+                                    size: number;
+                                    contentType: string;
+                                    downloadUrl: string;
+                                } | null;
+                                junit: {
+                                    suites: number;
+                                    tests: number;
+                                    passed: number;
+                                    failed: number;
+                                    errors: number;
+                                    skipped: number;
+                                    time: number | null;
+                                    failures: {
+                                        suite: string;
+                                        name: string;
+                                        classname: string | null;
+                                        /** @enum {string} */
+                                        kind: "failure" | "error";
+                                        message: string;
+                                    }[];
+                                } | null;
+                            };
+                            build: {
+                                contentsHash: string;
+                                current: boolean;
+                            };
+                            /** @description The result the gates read for this protocol and environment */
+                            current: boolean;
+                            recordedBy: {
+                                id: number | null;
+                                name: string;
+                                via: string;
+                            };
+                            /** Format: date-time */
+                            recordedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/tests/junit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a JUnit XML report (CI pipelines, with an API token): parsed into passed/failed/skipped
+         * @description Body: the report as application/xml. A body that is not well-formed XML or not JUnit is refused with 400; DTDs and entities are refused (no XXE).
+         */
+        post: {
+            parameters: {
+                query: {
+                    /** @description An environment of the policy */
+                    environment: string;
+                    protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                    summary?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            environment: string;
+                            /** @enum {string} */
+                            protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                            /** @enum {string} */
+                            outcome: "passed" | "failed" | "blocked";
+                            summary: string;
+                            evidence: {
+                                /** @enum {string} */
+                                kind: "text" | "link" | "file" | "junit";
+                                text: string | null;
+                                url: string | null;
+                                file: {
+                                    name: string;
+                                    sha256: string;
+                                    size: number;
+                                    contentType: string;
+                                    downloadUrl: string;
+                                } | null;
+                                junit: {
+                                    suites: number;
+                                    tests: number;
+                                    passed: number;
+                                    failed: number;
+                                    errors: number;
+                                    skipped: number;
+                                    time: number | null;
+                                    failures: {
+                                        suite: string;
+                                        name: string;
+                                        classname: string | null;
+                                        /** @enum {string} */
+                                        kind: "failure" | "error";
+                                        message: string;
+                                    }[];
+                                } | null;
+                            };
+                            build: {
+                                contentsHash: string;
+                                current: boolean;
+                            };
+                            /** @description The result the gates read for this protocol and environment */
+                            current: boolean;
+                            recordedBy: {
+                                id: number | null;
+                                name: string;
+                                via: string;
+                            };
+                            /** Format: date-time */
+                            recordedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/tests/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a test result with an uploaded evidence file (the bytes as the body, metadata in the query) */
+        post: {
+            parameters: {
+                query: {
+                    /** @description An environment of the policy */
+                    environment: string;
+                    protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                    outcome: "passed" | "failed" | "blocked";
+                    summary?: string;
+                    fileName?: string;
+                    note?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            environment: string;
+                            /** @enum {string} */
+                            protocol: "performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance";
+                            /** @enum {string} */
+                            outcome: "passed" | "failed" | "blocked";
+                            summary: string;
+                            evidence: {
+                                /** @enum {string} */
+                                kind: "text" | "link" | "file" | "junit";
+                                text: string | null;
+                                url: string | null;
+                                file: {
+                                    name: string;
+                                    sha256: string;
+                                    size: number;
+                                    contentType: string;
+                                    downloadUrl: string;
+                                } | null;
+                                junit: {
+                                    suites: number;
+                                    tests: number;
+                                    passed: number;
+                                    failed: number;
+                                    errors: number;
+                                    skipped: number;
+                                    time: number | null;
+                                    failures: {
+                                        suite: string;
+                                        name: string;
+                                        classname: string | null;
+                                        /** @enum {string} */
+                                        kind: "failure" | "error";
+                                        message: string;
+                                    }[];
+                                } | null;
+                            };
+                            build: {
+                                contentsHash: string;
+                                current: boolean;
+                            };
+                            /** @description The result the gates read for this protocol and environment */
+                            current: boolean;
+                            recordedBy: {
+                                id: number | null;
+                                name: string;
+                                via: string;
+                            };
+                            /** Format: date-time */
+                            recordedAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/tests/{testId}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a test result's evidence file, byte for byte (digest in Slipway-Sha256) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    testId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The evidence file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases/{id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a release to another state (422 ILLEGAL_TRANSITION lists the allowed; 422 POLICY_VIOLATION every unmet rule) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                        comment?: string;
+                        freezeOverride?: {
+                            /** @description Why the freeze may be broken (audited) */
+                            reason: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A release: the unit of rollout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @enum {string} */
+                            type: "major" | "minor" | "emergency";
+                            /** @enum {string} */
+                            element: "technology_refresh" | "desktop" | "server" | "network" | "database" | "messaging";
+                            unit: {
+                                name: string;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                } | null;
+                            };
+                            /** @description The release's version label (`version` is the record's revision) */
+                            releaseVersion: string;
+                            title: string;
+                            description: string;
+                            /** @enum {string} */
+                            state: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            templateId: number | null;
+                            /** @enum {string} */
+                            rolloutStrategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            requester: {
+                                id: number | null;
+                                username: string;
+                            };
+                            implementer: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            currentEnvironment: string | null;
+                            requiredTests: {
+                                [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
+                            };
+                            knownIssues: string;
+                            /** @description SHA-256 over the artifacts: test results count for this build */
+                            contentsHash: string;
+                            policyVersion: number | null;
+                            freezeOverride: {
+                                reason: string;
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                freezes: {
+                                    id: number;
+                                    name: string;
+                                    kind: string;
+                                }[];
+                            } | null;
+                            approval: {
+                                /** @enum {string} */
+                                board: "cab" | "ecab";
+                                required: number;
+                                /** @description Bumped by every scope edit; approvals of earlier rounds no longer count */
+                                round: number;
+                                approvals: {
+                                    approverId: number;
+                                    approverName: string;
+                                    roles: ("admin" | "release_manager" | "change_manager" | "cab_member" | "engineer" | "auditor")[];
+                                    /** Format: date-time */
+                                    at: string;
+                                }[];
+                                excluded: {
+                                    approverName: string;
+                                    rule: string;
+                                    reason: string;
+                                }[];
+                                met: boolean;
+                                missing: string[];
+                            };
+                            counts: {
+                                artifacts: number;
+                                ciChanges: number;
+                                /** @description Explicit targets (saved queries not counted) */
+                                targets: number;
+                                targetQueries: number;
+                            };
+                            acceptedAt: string | null;
+                            approvedAt: string | null;
+                            scheduledAt: string | null;
+                            rolloutStartedAt: string | null;
+                            deployedAt: string | null;
+                            reviewDueAt: string | null;
+                            closedAt: string | null;
+                            allowedTransitions: {
+                                /** @enum {string} */
+                                action: "plan" | "build" | "test" | "rework" | "retest" | "accept" | "approve" | "schedule" | "start_rollout" | "complete" | "back_out" | "finish_backout" | "review" | "close" | "cancel";
+                                /** @enum {string} */
+                                to: "draft" | "planned" | "built" | "in_test" | "accepted" | "approved" | "scheduled" | "rolling_out" | "deployed" | "reviewed" | "closed" | "backing_out" | "backed_out" | "cancelled";
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollout-executables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Executables command steps and gates may run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                path: string;
+                                note: string;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Allow an executable (absolute path) for command steps and gates */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        path: string;
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            path: string;
+                            note: string;
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollout-executables/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an executable from the allow-list */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    releaseId?: number;
+                    state?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                releaseId: number;
+                                environment: string;
+                                /** @enum {string} */
+                                strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                                strategySpec: unknown;
+                                /** @description Executor settings (never the webhook secret) */
+                                executor: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                                /** @enum {string} */
+                                phase: "deploy" | "activate" | "deactivate" | "backout";
+                                pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                                reason: string | null;
+                                activation: string | null;
+                                windows: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                }[];
+                                scheduledAt: string | null;
+                                plannedStart: string | null;
+                                plannedEnd: string | null;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                backoutStartedAt: string | null;
+                                baselineId: number | null;
+                                prechecks: {
+                                    [key: string]: unknown;
+                                };
+                                waves: {
+                                    index: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                    /** @enum {string} */
+                                    state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                    settings: {
+                                        /** @description Targets in flight at once (sliding window) */
+                                        concurrency: number;
+                                        /** @description Wait after the wave before its gates */
+                                        bakeMs: number;
+                                        gates: ({
+                                            /** @enum {string} */
+                                            kind: "http";
+                                            /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                            url: string;
+                                            expectStatus?: number;
+                                            timeoutMs?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "command";
+                                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                            argv: string[];
+                                            timeoutMs?: number;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "manual";
+                                            prompt?: string;
+                                        })[];
+                                        /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                        failureThreshold: {
+                                            count?: number;
+                                            percent?: number;
+                                        };
+                                        /**
+                                         * @description pause, or back out automatically
+                                         * @enum {string}
+                                         */
+                                        onFailure: "pause" | "backout";
+                                    };
+                                    pointOfNoReturn: boolean;
+                                    targets: number;
+                                    /** @description Targets of this wave per state */
+                                    counts: {
+                                        [key: string]: number;
+                                    };
+                                    startedAt: string | null;
+                                    finishedAt: string | null;
+                                    bakeUntil: string | null;
+                                    gatePassedAt: string | null;
+                                    gateResult: unknown;
+                                    /** @description What-if impact of this wave: CIs and services its targets affect */
+                                    impact: unknown;
+                                }[];
+                                totals: {
+                                    targets: number;
+                                    deployed: number;
+                                    failed: number;
+                                    backedOut: number;
+                                    pending: number;
+                                    running: number;
+                                    downtimeMs: number;
+                                };
+                                kpis: {
+                                    startDelayMs: number | null;
+                                    endDelayMs: number | null;
+                                    onTime: boolean | null;
+                                    durationMs: number | null;
+                                    backedOut: boolean;
+                                };
+                                allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout with its waves, totals and KPIs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort for good without backing out */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dormant: switch the installed release on everywhere (a separate, separately authorised step) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/backout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back out: reverse wave order, changed targets only, CMDB restored to the pre-rollout baseline (reason required) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm (or fail) a manual health gate or manual steps */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description true: the gate or the steps passed; false: they failed */
+                        passed: boolean;
+                        ciIds?: number[];
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dormant: switch an activated release off again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live events of a rollout (text/event-stream); resumes after Last-Event-ID or ?after= */
+        get: {
+            parameters: {
+                query?: {
+                    after?: number;
+                };
+                header?: {
+                    "last-event-id"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream: `id`, `event` (type) and `data` (JSON) per event; ends when the rollout is finished */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/events/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event log of a rollout as JSON (the same events the SSE stream sends) */
+        get: {
+            parameters: {
+                query?: {
+                    after?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                type: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: no new targets start; running ones finish */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume (after a failure-threshold pause the failed targets are tried again) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Executed steps with their idempotency keys, attempts, exit codes and output */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    targetId?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                targetId: number;
+                                wave: number;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                round: number;
+                                idempotencyKey: string;
+                                /** @enum {string} */
+                                state: "running" | "awaiting_confirmation" | "succeeded" | "failed" | "superseded";
+                                /** @description Executor calls: more than 1 only for a step in flight at a crash */
+                                attempts: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                finishedAt: string | null;
+                                exitCode: number | null;
+                                output: string | null;
+                                error: string | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The targets of a rollout and how each fared */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    wave?: number;
+                    state?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                wave: number;
+                                /** @enum {string} */
+                                state: "pending" | "running" | "awaiting_confirmation" | "deployed" | "failed" | "backing_out" | "backed_out" | "backout_failed";
+                                changed: boolean;
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                downtimeMs: number;
+                                error: string | null;
+                                facts: unknown;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Manifest versus facts: drift and unauthorized software on the deployed targets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rolloutId: number;
+                            /** Format: date-time */
+                            checkedAt: string;
+                            expected: {
+                                product: string;
+                                version: string;
+                            }[];
+                            checked: number;
+                            ok: number;
+                            drift: {
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                product: string;
+                                expected: string;
+                                inCmdb: string[];
+                                reported: string | null;
+                            }[];
+                            unauthorized: {
+                                ci: {
+                                    id: number;
+                                    class: string;
+                                    name: string;
+                                };
+                                software: {
+                                    id: number;
+                                    name: string;
+                                    version: string | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -29546,7 +48056,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29555,7 +48065,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29564,7 +48074,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29573,7 +48083,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29582,7 +48092,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29591,7 +48101,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29600,7 +48110,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29609,7 +48119,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29618,7 +48128,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29627,7 +48137,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29636,7 +48146,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29645,7 +48155,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
                 /** @description An error: a stable code, a human message, optional details */
@@ -29654,7 +48164,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/plain": components["schemas"]["ErrorResponse"];
+                        "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
             };

@@ -113,7 +113,7 @@ describe.each(testDatabaseKinds())('change calendar on %s', (kind) => {
       events: { uid: string; source: string; objectId: number; start: string; title: string }[];
       conflicts: unknown;
     }>(org.users.carl.token, 'GET', '/api/v1/calendar?from=2026-12-01T00:00:00Z&to=2027-01-31T00:00:00Z');
-    expect(calendar.sources).toEqual(['changes', 'freezes', 'maintenance']);
+    expect(calendar.sources).toEqual(['changes', 'freezes', 'maintenance', 'releases', 'rollouts']);
     expect(calendar.events.filter((e) => e.source === 'changes').map((e) => e.objectId)).toEqual([changeId]);
     expect(calendar.events.filter((e) => e.source === 'freezes').map((e) => e.start)).toEqual([
       '2026-12-19T00:00:00.000Z',

@@ -1,6 +1,7 @@
 import { FAILED_REVIEW_OUTCOMES } from '@slipway/model';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../platform/database.js';
+import { claimAggregateVersion } from '../platform/version-claim.js';
 import type {
   ChangeApprovalsTable,
   ChangeReviewsTable,
@@ -29,6 +30,8 @@ export interface ChangeListFilter {
   ciId?: number | undefined;
   requesterId?: number | undefined;
   implementerId?: number | undefined;
+  /** Changes that authorise this release (changes.release_id). */
+  releaseId?: number | undefined;
   /** Planned window overlapping [from, to). */
   from?: string | undefined;
   to?: string | undefined;
@@ -80,20 +83,9 @@ export const changeRepository = {
     return db.insertInto('changes').values(values).returningAll().executeTakeFirstOrThrow();
   },
 
-  /**
-   * Takes the change's next version if it is still at `expectedVersion`: the first statement of
-   * every write transaction on a change. On PostgreSQL it also locks the row until commit, so
-   * of two writers that read the same version exactly one gets past this line (the other sees
-   * 0 rows once the first commits); SQLite's BEGIN IMMEDIATE already serialises writers.
-   */
+  /** Claims the next version: see platform/version-claim.ts. */
   async claimVersion(db: Db, id: number, expectedVersion: number, now: string): Promise<boolean> {
-    const result = await db
-      .updateTable('changes')
-      .set({ version: expectedVersion + 1, updated_at: now })
-      .where('id', '=', id)
-      .where('version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return claimAggregateVersion(db, 'changes', id, expectedVersion, now);
   },
 
   /** Writes fields without touching the version (the caller claimed it in this transaction). */
@@ -107,6 +99,7 @@ export const changeRepository = {
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
     if (filter.implementerId !== undefined) query = query.where('implementer_id', '=', filter.implementerId);
+    if (filter.releaseId !== undefined) query = query.where('release_id', '=', filter.releaseId);
     if (filter.ciId !== undefined) {
       const ciId = filter.ciId;
       query = query.where('id', 'in', (eb) =>

@@ -213,7 +213,16 @@ export class CiService {
         attributes: writeJson(attributes),
         updated_at: now,
       });
-      if (!row) throw new StaleVersionError('CI', id, version, version + 1);
+      if (!row) {
+        // Another writer committed between our read and this conditional update (PostgreSQL,
+        // read committed). 412 answers only a precondition the client set; without If-Match the
+        // race is a 409 to reload and retry, as for changes.
+        if (expectedVersion !== undefined) throw new StaleVersionError('CI', id, version, version + 1);
+        const latest = await ciRepository.findById(tx, id);
+        throw new ConflictError(`CI ${id} was changed by someone else at the same moment: reload it and retry`, {
+          currentVersion: latest?.version ?? null,
+        });
+      }
       const updated = toCi(row);
       const changes = diffRecords(comparable(current), comparable(updated));
       if (Object.keys(changes).length > 0) {

@@ -42,8 +42,12 @@ const CHUNK_LINES = 20_000;
 const MAX_LINE_BYTES = 1 << 20;
 /** Errors listed in the answer; beyond this only counted. */
 const MAX_REPORTED_ERRORS = 1000;
-/** CI references remembered between chunks (bounded memory: misses go to the database). */
-const REF_CACHE_LIMIT = 500_000;
+/**
+ * CI references remembered between chunks (bounded memory: misses go to the database). Sized to
+ * hold every CI of a million-CI import (about 130 bytes each): at 500,000 the 1M/5M benchmark
+ * spent 10 % of its time looking evicted CIs up again, and took 15 % longer (docs/performance.md).
+ */
+const REF_CACHE_LIMIT = 1_500_000;
 /** Up to this many relationship changes are logged one by one; more become one `reload`. */
 const LOG_EACH_LIMIT = 5000;
 /** A CI seen again is re-stamped at most this often (re-importing identical data writes nothing). */

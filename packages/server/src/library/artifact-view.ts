@@ -1,6 +1,6 @@
 import type { ArtifactState, LicenceVerdict, ReleaseElement } from '@slipway/model';
 import { readJson } from '../cmdb/json-column.js';
-import type { ArtifactRow } from './library.repository.js';
+import type { ArtifactRow, SbomSummary } from './library.repository.js';
 import type { LicencePolicyEvaluator } from './licence-policy.js';
 
 /** A `requires` or `conflicts` entry: another software product and a semver range of it. */
@@ -39,6 +39,8 @@ export interface Artifact {
   approvedAt: string | null;
   lastVerifiedAt: string | null;
   signature: SignatureView | null;
+  /** The attached CycloneDX SBOM, or null when none is attached. */
+  sbom: SbomSummary | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -64,7 +66,7 @@ export function artifactAuditView(row: ArtifactRow): Record<string, unknown> {
   };
 }
 
-export function toArtifact(row: ArtifactRow, licences: LicencePolicyEvaluator): Artifact {
+export function toArtifact(row: ArtifactRow, licences: LicencePolicyEvaluator, sbom: SbomSummary | null): Artifact {
   const licence = licences.evaluate(row.license);
   return {
     id: row.id,
@@ -94,6 +96,7 @@ export function toArtifact(row: ArtifactRow, licences: LicencePolicyEvaluator): 
             reason: row.signature_reason,
             trustedComment: row.signature_trusted_comment,
           },
+    sbom,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,

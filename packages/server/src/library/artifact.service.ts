@@ -205,7 +205,8 @@ export class ArtifactService {
   }
 
   async #view(row: ArtifactRow): Promise<Artifact> {
-    return toArtifact(row, await this.#evaluator());
+    const sboms = await libraryRepository.sbomSummaries(this.db, [row.id]);
+    return toArtifact(row, await this.#evaluator(), sboms.get(row.id) ?? null);
   }
 
   async #require(db: Db, id: number): Promise<ArtifactRow> {
@@ -220,7 +221,12 @@ export class ArtifactService {
 
   async list(filter: ArtifactListFilter): Promise<Artifact[]> {
     const evaluator = await this.#evaluator();
-    return (await libraryRepository.listArtifacts(this.db, filter)).map((row) => toArtifact(row, evaluator));
+    const rows = await libraryRepository.listArtifacts(this.db, filter);
+    const sboms = await libraryRepository.sbomSummaries(
+      this.db,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => toArtifact(row, evaluator, sboms.get(row.id) ?? null));
   }
 
   /**
@@ -273,7 +279,10 @@ export class ArtifactService {
             { rule: LIBRARY_RULES.integrity, expectedSha256: expected, actualSha256: staged.sha256 },
           );
         }
-        return await this.#insertPushed(actor, input, staged);
+        const pushed = await this.#insertPushed(actor, input, staged);
+        // A repeated push answers the stored artifact, which may carry an SBOM by now.
+        if (pushed.created) return pushed;
+        return { artifact: await this.#view(await this.#require(this.db, pushed.artifact.id)), created: false };
       } finally {
         await staged.discard();
       }
@@ -297,7 +306,7 @@ export class ArtifactService {
     const evaluator = await this.#evaluator();
     const sameOrClash = (row: ArtifactRow) => {
       if (row.sha256 !== staged.sha256) throw this.#clash(row);
-      return { artifact: toArtifact(row, evaluator), created: false };
+      return { artifact: toArtifact(row, evaluator, null), created: false };
     };
     try {
       return await this.db.transaction().execute(async (tx) => {
@@ -340,7 +349,7 @@ export class ArtifactService {
         // Last, so that any failure above leaves the store untouched; a commit that fails after
         // this leaves at most content without a row, never a row without content.
         await staged.commit();
-        return { artifact: toArtifact(row, evaluator), created: true };
+        return { artifact: toArtifact(row, evaluator, null), created: true };
       });
     } catch (error) {
       // A concurrent push of the same name+version committed first (PostgreSQL reports the

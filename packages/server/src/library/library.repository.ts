@@ -15,6 +15,13 @@ export type SbomRow = Selectable<SbomsTable>;
 export type SbomComponentRow = Selectable<SbomComponentsTable>;
 export type LibraryTaskRow = Selectable<LibraryTasksTable>;
 
+/** Whether an artifact has an SBOM, and its size: shown with the artifact so clients need not probe. */
+export interface SbomSummary {
+  id: number;
+  specVersion: string;
+  components: number;
+}
+
 export interface ArtifactListFilter {
   name?: string | undefined;
   state?: string | undefined;
@@ -30,6 +37,25 @@ export interface ArtifactListFilter {
 export const libraryRepository = {
   async findArtifact(db: Db, id: number): Promise<ArtifactRow | undefined> {
     return db.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** The attached SBOM (if any) of each artifact, in one query: artifact id → summary. */
+  async sbomSummaries(db: Db, artifactIds: readonly number[]): Promise<Map<number, SbomSummary>> {
+    const summaries = new Map<number, SbomSummary>();
+    if (artifactIds.length === 0) return summaries;
+    const rows = await db
+      .selectFrom('sboms')
+      .select(['id', 'artifact_id', 'spec_version', 'component_count'])
+      .where('artifact_id', 'in', [...new Set(artifactIds)])
+      .execute();
+    for (const row of rows) {
+      summaries.set(row.artifact_id, {
+        id: row.id,
+        specVersion: row.spec_version,
+        components: Number(row.component_count),
+      });
+    }
+    return summaries;
   },
 
   async findArtifactsByIds(db: Db, ids: readonly number[]): Promise<ArtifactRow[]> {

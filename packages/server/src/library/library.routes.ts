@@ -167,6 +167,12 @@ export async function libraryRoutes(root: FastifyInstance, ctx: AppContext) {
           },
         );
       } else {
+        // No content type means no body was parsed at all: say what to send instead of failing on it.
+        if (request.body === undefined || request.body === null) {
+          throw new InputError(
+            'Send the artifact: its bytes as application/octet-stream (metadata in the query) or JSON with base64 content',
+          );
+        }
         const body = request.body as CreateArtifactJson;
         if (Object.keys(request.query as object).length > 0) {
           throw new InputError('With a JSON body the metadata goes in the body, not the query string');

@@ -51,6 +51,12 @@ export const ArtifactSchema = Type.Object(
         trustedComment: Nullable(Type.String()),
       }),
     ),
+    sbom: Nullable(
+      Type.Object(
+        { id: Type.Integer(), specVersion: Type.String(), components: Type.Integer() },
+        { description: 'The attached CycloneDX SBOM; null when none is attached' },
+      ),
+    ),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Type.Integer(),

@@ -399,6 +399,7 @@ describe.each(testDatabaseKinds())('artifact lifecycle, signatures, SBOMs and in
 
     it('lists components with licences and verdicts, refuses approval on a denied one, clears a reviewed unknown one', async () => {
       const a = await push('app with deps', {}, manager.token);
+      expect(a.sbom).toBeNull();
       const doc = bom([
         lib('left-pad', '1.3.0'),
         lib('copyleft', '2.0.0', [{ license: { id: 'AGPL-3.0-only' } }]),
@@ -418,6 +419,14 @@ describe.each(testDatabaseKinds())('artifact lifecycle, signatures, SBOMs and in
         componentCount: 6,
         licences: { allowed: 3, denied: 1, needsReview: 2 },
       });
+      // The artifact says it has an SBOM, in its own view and in the list, so clients need not probe.
+      const withSbom = (await t.request({ method: 'GET', url: `/api/v1/artifacts/${a.id}` })).json();
+      expect(withSbom.sbom).toEqual({ id: expect.any(Number), specVersion: '1.6', components: 6 });
+      const listed = (await t.request({ method: 'GET', url: '/api/v1/artifacts?limit=200' })).json().items as {
+        id: number;
+        sbom: unknown;
+      }[];
+      expect(listed.find((item) => item.id === a.id)?.sbom).toEqual(withSbom.sbom);
 
       const list = (await t.request({ method: 'GET', url: `/api/v1/artifacts/${a.id}/sbom/components` })).json()
         .items as {

@@ -25,6 +25,31 @@ export interface SlipwayConfig {
   artifactMaxBytes: number;
   /** Minutes between scheduled full integrity verifications of the library; 0 turns them off. */
   libraryVerifyIntervalMinutes: number;
+  /** Largest uploaded test evidence file or JUnit report of a release, in bytes (SLIPWAY_EVIDENCE_MAX_BYTES). */
+  evidenceMaxBytes: number;
+  /**
+   * Lease of every durable job, in seconds (SLIPWAY_JOB_LEASE_SECONDS): how long the running jobs
+   * of an instance that died wait before another instance takes them over. Unset: each kind's own
+   * (60 s for webhook deliveries).
+   */
+  jobLeaseSeconds: number | undefined;
+  /**
+   * This instance's audit checkpoint file (SLIPWAY_AUDIT_CHECKPOINT_FILE; default
+   * `<dataDir>/audit-checkpoints.jsonl`). Give each instance its own when they share a data directory.
+   */
+  auditCheckpointFile: string;
+  /** Connections each instance may open to PostgreSQL (SLIPWAY_DB_POOL_SIZE, default 10). */
+  databasePoolSize: number;
+  /**
+   * Load shedding (see platform/http/overload-guard.ts): shed part of the traffic with 503 +
+   * Retry-After while the mean event-loop delay or the median response time stays above this
+   * many ms (SLIPWAY_OVERLOAD_MAX_DELAY_MS; 0 turns these checks off).
+   */
+  overloadMaxDelayMs: number;
+  /** … or while event-loop utilisation stays above this share, 0–1 (SLIPWAY_OVERLOAD_MAX_UTILIZATION; 0 turns it off). */
+  overloadMaxEventLoopUtilization: number;
+  /** Answer 503 while this many requests are being handled (SLIPWAY_OVERLOAD_MAX_IN_FLIGHT; 0 turns it off). */
+  overloadMaxInFlight: number;
 }
 
 export interface ConfigOverrides {
@@ -42,6 +67,14 @@ function parsePort(value: string | number): number {
     throw new Error(`Invalid port "${value}": expected an integer from 0 to 65535`);
   }
   return port;
+}
+
+function parsePoolSize(value: string): number {
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 2 || size > 1000) {
+    throw new Error(`Invalid SLIPWAY_DB_POOL_SIZE "${value}": expected an integer from 2 to 1000`);
+  }
+  return size;
 }
 
 /**
@@ -66,5 +99,14 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: NodeJS.Proce
     sessionAbsoluteHours: Number(env.SLIPWAY_SESSION_ABSOLUTE_HOURS ?? 12),
     artifactMaxBytes: Number(env.SLIPWAY_ARTIFACT_MAX_BYTES ?? 16 * 1024 ** 3),
     libraryVerifyIntervalMinutes: Number(env.SLIPWAY_LIBRARY_VERIFY_MINUTES ?? 24 * 60),
+    evidenceMaxBytes: Number(env.SLIPWAY_EVIDENCE_MAX_BYTES ?? 25 * 1024 * 1024),
+    jobLeaseSeconds: env.SLIPWAY_JOB_LEASE_SECONDS ? Number(env.SLIPWAY_JOB_LEASE_SECONDS) : undefined,
+    auditCheckpointFile: path.resolve(
+      env.SLIPWAY_AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoints.jsonl'),
+    ),
+    databasePoolSize: parsePoolSize(env.SLIPWAY_DB_POOL_SIZE ?? '10'),
+    overloadMaxDelayMs: Number(env.SLIPWAY_OVERLOAD_MAX_DELAY_MS ?? 100),
+    overloadMaxEventLoopUtilization: Number(env.SLIPWAY_OVERLOAD_MAX_UTILIZATION ?? 0.95),
+    overloadMaxInFlight: Number(env.SLIPWAY_OVERLOAD_MAX_IN_FLIGHT ?? 512),
   };
 }

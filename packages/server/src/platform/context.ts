@@ -4,6 +4,8 @@ import type { CmdbServices } from '../cmdb/cmdb.module.js';
 import type { HardwareService } from '../hardware/hardware.service.js';
 import type { LibraryServices } from '../library/library.module.js';
 import type { PolicyService } from '../policy/policy.service.js';
+import type { ReleaseServices } from '../releases/releases.module.js';
+import type { RolloutServices } from '../rollouts/rollouts.module.js';
 import type { AuditTrail } from './audit/audit.service.js';
 import type { AuditKeys } from './audit/audit-keys.js';
 import type { CheckpointStore } from './audit/checkpoint-store.js';
@@ -37,4 +39,6 @@ export interface AppContext {
   /** The change calendar's sources (changes, freezes, maintenance; releases and rollouts plug in). */
   calendar: CalendarRegistry;
   changes: ChangeServices;
+  releases: ReleaseServices;
+  rollouts: RolloutServices;
 }

@@ -27,6 +27,7 @@ import type {
   HwReservationsTable,
   HwSitesTable,
 } from '../hardware/hardware.table.js';
+import type { IncidentCisTable, IncidentsTable } from '../incidents/incidents.table.js';
 import type {
   ArtifactsTable,
   LibraryTasksTable,
@@ -34,10 +35,35 @@ import type {
   SbomsTable,
   TrustedKeysTable,
 } from '../library/library.table.js';
+import type { MaturityAssessmentsTable } from '../maturity/maturity.table.js';
 import type { PolicyVersionsTable } from '../policy/policy.table.js';
+import type {
+  ReleaseApprovalsTable,
+  ReleaseArtifactsTable,
+  ReleaseCiChangesTable,
+  ReleasePlanSectionsTable,
+  ReleasePromotionsTable,
+  ReleaseRehearsalsTable,
+  ReleaseReviewsTable,
+  ReleasesTable,
+  ReleaseTargetQueriesTable,
+  ReleaseTargetsTable,
+  ReleaseTemplatesTable,
+  ReleaseTestsTable,
+  ReleaseTransitionsTable,
+} from '../releases/releases.table.js';
+import type {
+  RolloutEventsTable,
+  RolloutExecutablesTable,
+  RolloutStepsTable,
+  RolloutsTable,
+  RolloutTargetsTable,
+  RolloutWavesTable,
+} from '../rollouts/rollouts.table.js';
 import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
 import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
 import type { IdempotencyKeysTable } from './http/idempotency.table.js';
+import type { InstancesTable } from './instances/instances.table.js';
 import type { JobsTable } from './jobs/jobs.table.js';
 import type {
   OutboundAllowListTable,
@@ -89,4 +115,27 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  release_templates: ReleaseTemplatesTable;
+  releases: ReleasesTable;
+  release_plan_sections: ReleasePlanSectionsTable;
+  release_artifacts: ReleaseArtifactsTable;
+  release_ci_changes: ReleaseCiChangesTable;
+  release_targets: ReleaseTargetsTable;
+  release_target_queries: ReleaseTargetQueriesTable;
+  release_tests: ReleaseTestsTable;
+  release_approvals: ReleaseApprovalsTable;
+  release_transitions: ReleaseTransitionsTable;
+  release_promotions: ReleasePromotionsTable;
+  release_rehearsals: ReleaseRehearsalsTable;
+  release_reviews: ReleaseReviewsTable;
+  rollouts: RolloutsTable;
+  rollout_waves: RolloutWavesTable;
+  rollout_targets: RolloutTargetsTable;
+  rollout_steps: RolloutStepsTable;
+  rollout_events: RolloutEventsTable;
+  rollout_executables: RolloutExecutablesTable;
+  instances: InstancesTable;
+  incidents: IncidentsTable;
+  incident_cis: IncidentCisTable;
+  maturity_assessments: MaturityAssessmentsTable;
 }

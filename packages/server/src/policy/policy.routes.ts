@@ -131,7 +131,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['policy'],
         summary: 'One applied version',
-        params: Type.Object({ version: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
         response: { 200: PolicyVersionSchema },
       },
     },

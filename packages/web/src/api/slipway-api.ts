@@ -1,11 +1,14 @@
 import { createSlipwayClient, SlipwayApiError, unwrap } from '@slipway/client';
 import type { CiStatus, Criticality, Role } from '@slipway/model';
+import { rolloutsApi } from '../rollouts/rollouts-api.js';
+import { type ApiCall, ifMatch, list, newIdempotencyKey, type PageParams, present } from './api-support.js';
+import { changesApi } from './changes-api.js';
 import { type ImportOptions, uploadImport } from './import-upload.js';
+import { libraryApi } from './library-api.js';
+import { policyApi } from './policy-api.js';
+import { releasesApi } from './releases-api.js';
 
-export interface PageParams {
-  limit?: number;
-  cursor?: string | undefined;
-}
+export { ifMatch, newIdempotencyKey, type PageParams } from './api-support.js';
 
 export interface UserFilters extends PageParams {
   q?: string;
@@ -96,30 +99,6 @@ export interface SlipwayApiOptions {
 }
 
 /**
- * A fresh Idempotency-Key. Built from getRandomValues because crypto.randomUUID exists only in
- * secure contexts, and Slipway is often served over plain http inside a company network.
- */
-export function newIdempotencyKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-/** ETag of a version, for If-Match (the server answers 412 when someone changed it meanwhile). */
-function ifMatch(version: number): string {
-  return `"${version}"`;
-}
-
-/** Leaves out empty filter values so forms can pass their fields as they are. */
-function present<T>(value: T | '' | undefined): T | undefined {
-  return value === '' ? undefined : value;
-}
-
-/** A comma-separated list parameter, or nothing for an empty list. */
-function list(values: readonly string[] | undefined): string | undefined {
-  return values && values.length > 0 ? values.join(',') : undefined;
-}
-
-/**
  * The operations the web UI uses, over the typed client generated from the OpenAPI document.
  * The session cookie travels with every request (same origin), and every write carries the
  * session's X-CSRF-Token.
@@ -128,16 +107,21 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
   const client = createSlipwayClient({ baseUrl: '', credentials: 'include', csrfToken: options.csrfToken });
 
   /** Success body of a call; tells the session when the server says it has ended. */
-  async function call<T>(pending: Parameters<typeof unwrap<T>>[0]): Promise<T> {
+  const call: ApiCall = async <T>(pending: Parameters<typeof unwrap<T>>[0]): Promise<T> => {
     try {
       return await unwrap(pending);
     } catch (error) {
       if (error instanceof SlipwayApiError && error.code === 'UNAUTHENTICATED') options.onUnauthenticated();
       throw error;
     }
-  }
+  };
 
   return {
+    changes: changesApi(client, call),
+    library: libraryApi(client, call),
+    policy: policyApi(client, call, options),
+    releases: releasesApi(client, call),
+    rollouts: rolloutsApi(client, call),
     auth: {
       login: (username: string, password: string) =>
         call(client.POST('/api/v1/auth/login', { body: { username, password } })),

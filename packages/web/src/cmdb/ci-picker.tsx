@@ -79,7 +79,11 @@ export function CiPicker({
       {results !== null && (
         <fieldset className="ci-picker-results">
           <legend className="visually-hidden">Matching CIs</legend>
-          {choices.length === 0 && <p className="muted">No CI matches “{query.trim()}”.</p>}
+          {choices.length === 0 && (
+            <p className="muted">
+              {results.length > 0 ? 'Every match is already chosen.' : `No CI matches “${query.trim()}”.`}
+            </p>
+          )}
           {choices.map((ci) => (
             <div key={ci.id} className="checkbox-row">
               <input

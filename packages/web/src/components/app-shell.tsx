@@ -5,6 +5,8 @@ import { ErrorNotice } from './error-notice.js';
 import { NAVIGATION } from './navigation.js';
 import { RoleList } from './role-list.js';
 
+const ACCOUNT_PATH = '/account';
+
 /** Header, navigation filtered by the user's permissions, sign-out, and the page below. */
 export function AppShell() {
   const { can, signOut } = useSession();
@@ -35,7 +37,7 @@ export function AppShell() {
         </NavLink>
         <nav aria-label="Main" className="main-nav">
           <ul>
-            {NAVIGATION.filter((item) => can(item.permission)).map((item) => (
+            {NAVIGATION.filter((item) => item.to !== ACCOUNT_PATH && can(item.permission)).map((item) => (
               <li key={item.to}>
                 <NavLink to={item.to}>{item.label}</NavLink>
               </li>
@@ -44,7 +46,10 @@ export function AppShell() {
         </nav>
         <div className="who">
           <div className="who-text">
-            <span className="who-name">{user.displayName}</span>
+            {/* The account page lives under the name, which keeps the main navigation on one line at 1280 px. */}
+            <NavLink to={ACCOUNT_PATH} className="who-name" aria-label={`My account (${user.displayName})`}>
+              {user.displayName}
+            </NavLink>
             <RoleList roles={user.roles} />
           </div>
           <button type="button" className="button-secondary" onClick={handleSignOut} disabled={signingOut}>

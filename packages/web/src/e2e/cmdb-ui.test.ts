@@ -65,8 +65,9 @@ describe.runIf(browserTests.run)('CMDB pages in headless Chromium (demo organisa
     return ci;
   }
 
+  /** Opens `landing` signed out: the login page sends the user back there after signing in. */
   async function signIn(user: { username: string; password: string }, landing: string): Promise<void> {
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${server.baseUrl}${landing}`);
     await page.waitForURL('**/login');
     await page.getByLabel('Username', { exact: true }).fill(user.username);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
@@ -121,7 +122,6 @@ describe.runIf(browserTests.run)('CMDB pages in headless Chromium (demo organisa
   });
 
   it('searches the demo CMDB with the keyboard', async () => {
-    // The CMDB is the start page for everyone who may read it.
     await signIn(ENGINEER, '/cmdb');
     const nav = page.getByRole('navigation', { name: 'CMDB' });
     await expect

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate callbacks run in the browser: they need the DOM types.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -189,4 +191,78 @@ export function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface E2eUser {
+  username: string;
+  password: string;
+  displayName: string;
+  roles: string[];
+}
+
+/** Creates users through the API as the bootstrap admin; fails loudly if one cannot be made. */
+export async function createUsers(server: RunningSlipway, users: readonly E2eUser[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const user of users) {
+    const created = await server.api<{ id: number }>('POST', '/api/v1/users', user);
+    if (created.status !== 201) throw new Error(`Could not create ${user.username}: ${JSON.stringify(created.body)}`);
+    ids.set(user.username, created.body.id);
+  }
+  return ids;
+}
+
+/**
+ * Collects console errors and uncaught page errors; `expected` lets a test name the few it
+ * provokes on purpose (Chromium logs every 4xx answer as a console error). A suite ends with
+ * `expect(errors).toEqual([])`, so any other error fails it.
+ */
+export function trackConsoleErrors(
+  page: Page,
+  expected: (text: string, url: string) => boolean = () => false,
+): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const url = message.location().url;
+    // The signed-out session probe on the login page is expected in every suite.
+    if (url.endsWith('/api/v1/auth/session') && message.text().includes('status of 401')) return;
+    if (!expected(message.text(), url)) errors.push(`${message.text()} (${url})`);
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  return errors;
+}
+
+/** Signs in through the login form and waits for the landing page (any page with the main navigation for '/'). */
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  user: { username: string; password: string },
+  landing: string,
+) {
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL('**/login');
+  await page.getByLabel('Username', { exact: true }).fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+  if (landing === '/') await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  else await page.waitForURL(`**${landing}`);
+}
+
+/** Signs out with the header button and waits for the login page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL('**/login');
+}
+
+/** A browser page at 1280 × 900 in en-GB, the size the screenshots and readability checks use. */
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** The page fits the viewport's width (readable at 1280 px without scrolling sideways). */
+export async function pageWidthOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }

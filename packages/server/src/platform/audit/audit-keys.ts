@@ -45,11 +45,31 @@ export function loadOrCreateAuditKeys(dataDir: string, env: NodeJS.ProcessEnv = 
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const secret = crypto.randomBytes(32).toString('base64');
-    // 'wx' fails if another process created it first; then we read theirs.
+    // Written whole to a private temporary file, then linked into place: link() fails if another
+    // process (an instance starting beside this one on a shared data directory) created the key
+    // first, and then we read theirs. A reader never sees the key file half written.
+    const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    const fd = fs.openSync(temporary, 'wx', 0o600);
     try {
-      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+      fs.writeSync(fd, `${secret}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(temporary, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') {
+        // A file system without hard links: exclusive create is the next best thing.
+        try {
+          fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+        } catch (inner) {
+          if ((inner as NodeJS.ErrnoException).code !== 'EEXIST') throw inner;
+        }
+      } else if (code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(temporary, { force: true });
     }
   }
   const secret = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');

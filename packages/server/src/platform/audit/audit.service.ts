@@ -61,6 +61,18 @@ export interface AuditVerification {
 const VERIFY_BATCH = 5000;
 const MAX_PROBLEMS = 50;
 
+/** A surrogate without its partner; see `storable`. */
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text exactly as both databases store and return it: they encode UTF-8 and turn a lone
+ * surrogate into U+FFFD. Hashing anything else would make an honest entry read back "modified"
+ * (input validation refuses such text, but streamed imports and internal callers bypass it).
+ */
+function storable<T extends string | null>(text: T): T {
+  return (text === null ? text : text.replace(LONE_SURROGATES, '\uFFFD')) as T;
+}
+
 function toJsonText(value: unknown): string | null {
   return value === undefined ? null : canonicalJson(redactSecrets(value));
 }
@@ -98,11 +110,11 @@ export class AuditTrail {
       seq: head.seq + 1,
       at: isoNow(this.clock),
       actor_id: actor.userId,
-      actor_name: actor.username,
-      request_id: actor.requestId,
-      action: event.action,
-      object_type: event.objectType,
-      object_id: event.objectId === undefined || event.objectId === null ? null : String(event.objectId),
+      actor_name: storable(actor.username),
+      request_id: storable(actor.requestId),
+      action: storable(event.action),
+      object_type: storable(event.objectType),
+      object_id: event.objectId === undefined || event.objectId === null ? null : storable(String(event.objectId)),
       before_json: toJsonText(event.before),
       after_json: toJsonText(event.after),
     };

@@ -68,8 +68,13 @@ function tornTailStart(fd: number): number | undefined {
  */
 export class CheckpointStore {
   readonly file: string;
-  constructor(dataDir: string) {
-    this.file = path.join(dataDir, 'audit-checkpoints.jsonl');
+  /**
+   * `file` (SLIPWAY_AUDIT_CHECKPOINT_FILE) moves it out of the data directory: instances that
+   * share one data directory on a network file system each keep their own, since appends from
+   * several hosts to one file on NFS may interleave.
+   */
+  constructor(dataDir: string, file?: string) {
+    this.file = file ?? path.join(dataDir, 'audit-checkpoints.jsonl');
   }
 
   append(checkpoint: Checkpoint): void {
@@ -143,7 +148,10 @@ export class CheckpointStore {
    */
   supersede(at: string): string | undefined {
     if (!fs.existsSync(this.file)) return undefined;
-    const target = this.file.replace(/\.jsonl$/, `.superseded-${at.replace(/[:.]/g, '-')}.jsonl`);
+    const stamp = `superseded-${at.replace(/[:.]/g, '-')}`;
+    const target = this.file.endsWith('.jsonl')
+      ? this.file.replace(/\.jsonl$/, `.${stamp}.jsonl`)
+      : `${this.file}.${stamp}`;
     fs.renameSync(this.file, target);
     return target;
   }

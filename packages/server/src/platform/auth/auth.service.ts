@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
 import { addMs, type Clock } from '../clock.js';
+import { type Db, dialectOf } from '../database.js';
 import type { Database } from '../database-schema.js';
 import { AppError } from '../errors.js';
 import { verifyAgainstDummy, verifyPassword } from './password.js';
@@ -108,7 +109,8 @@ export class AuthService {
     const name = username.trim().toLowerCase();
     // Attempts for one name run one at a time, so each sees the failures recorded before it;
     // otherwise a burst of parallel guesses all pass the throttle check before any is counted.
-    // Instances sharing a database each serialise their own; the counter itself is atomic.
+    // Instances sharing a PostgreSQL database are serialised by a lock there (see #attemptLogin);
+    // this queue keeps one instance's waiting attempts off the connection pool.
     const previous = this.#loginQueue.get(name) ?? Promise.resolve();
     const attempt = previous.then(() => this.#attemptLogin(name, password, requestId));
     const settled = attempt.then(
@@ -123,14 +125,40 @@ export class AuthService {
     }
   }
 
+  /**
+   * One login attempt. On PostgreSQL the whole attempt (throttle check, password check, counting
+   * the failure or opening the session) runs in one transaction under an advisory lock on the
+   * name, so attempts for one name are serialised across every instance sharing the database:
+   * a burst of guesses spread over instances gets exactly the free failures, no more. SQLite has
+   * one instance, whose in-process queue (`login`) already serialises them; there a transaction
+   * must not stay open across the password hash, since it would hold the only write lock.
+   */
   async #attemptLogin(name: string, password: string, requestId: string | null): Promise<LoginResult> {
+    const outcome =
+      dialectOf(this.db) === 'postgres'
+        ? await this.db.transaction().execute(async (tx) => {
+            await sql`select pg_advisory_xact_lock(hashtextextended(${`slipway.login:${name}`}, 0))`.execute(tx);
+            return this.#attempt(tx, name, password, requestId);
+          })
+        : await this.#attempt(this.db, name, password, requestId);
+    // Thrown only now: an error thrown inside the transaction would roll back the counted failure.
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
+  }
+
+  /** Runs `work` in `db` when it already is a transaction, else in a new one. */
+  #inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+    return db.isTransaction ? work(db) : (db as Kysely<Database>).transaction().execute(work);
+  }
+
+  async #attempt(db: Db, name: string, password: string, requestId: string | null): Promise<LoginResult | AppError> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
 
-    const attempts = await loginAttemptRepository.find(this.db, name);
+    const attempts = await loginAttemptRepository.find(db, name);
     if (attempts?.locked_until && attempts.locked_until > nowIso) {
       const retryAfter = Math.ceil((Date.parse(attempts.locked_until) - now.getTime()) / 1000);
-      throw new AppError(
+      return new AppError(
         'LOGIN_THROTTLED',
         `Too many failed logins for this account name; try again in ${retryAfter} s`,
         { retryAfterSeconds: retryAfter },
@@ -138,14 +166,14 @@ export class AuthService {
       );
     }
 
-    const userRow = await userRepository.findByUsername(this.db, name);
+    const userRow = await userRepository.findByUsername(db, name);
     const ok =
       userRow?.password_hash && userRow.disabled === 0
         ? await verifyPassword(userRow.password_hash, password)
         : await verifyAgainstDummy(password);
 
     if (!ok || !userRow) {
-      await this.db.transaction().execute(async (tx) => {
+      await this.#inTransaction(db, async (tx) => {
         const failures = await loginAttemptRepository.recordFailure(tx, name, nowIso);
         // The FREE_FAILURES-th failure already throttles the name: 2 s, then 4 s, … until the lockout.
         let lockedUntil: string | null = null;
@@ -162,7 +190,7 @@ export class AuthService {
           },
         );
       });
-      throw INVALID_CREDENTIALS();
+      return INVALID_CREDENTIALS();
     }
 
     const user = toUser(userRow);
@@ -170,7 +198,7 @@ export class AuthService {
     const csrfToken = randomSecret();
     const sessionId = hashSecret(sessionSecret);
     const expiresAt = addMs(nowIso, this.settings.sessionAbsoluteHours * 3_600_000);
-    await this.db.transaction().execute(async (tx) => {
+    await this.#inTransaction(db, async (tx) => {
       await loginAttemptRepository.clear(tx, name);
       await sessionRepository.deleteExpired(tx, nowIso);
       await sessionRepository.insert(tx, {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { systemActor } from '../actor.js';
+import { auditRepository } from '../audit/audit.repository.js';
 import type { AuditTrail } from '../audit/audit.service.js';
 import { type Clock, isoNow } from '../clock.js';
 import type { Database } from '../database-schema.js';
@@ -16,7 +17,7 @@ export type BootstrapResult =
 /**
  * On a database with no users, creates `admin`: with SLIPWAY_ADMIN_TOKEN as its API token when
  * that is set, otherwise with a generated password that the caller prints once. Runs in one
- * transaction, so two instances starting together create one admin, not two.
+ * transaction serialised on the audit head, so instances starting together create one admin.
  */
 export async function ensureInitialAdmin(
   db: Kysely<Database>,
@@ -34,6 +35,9 @@ export async function ensureInitialAdmin(
   const now = isoNow(clock);
   const actor = systemActor('bootstrap');
   return db.transaction().execute(async (tx): Promise<BootstrapResult> => {
+    // Instances starting together on PostgreSQL queue on the audit head's row lock (which this
+    // transaction needs anyway), so the re-count below sees the admin a faster instance created.
+    await auditRepository.lockHead(tx);
     if ((await userRepository.count(tx)) > 0) return { kind: 'none' };
     const row = await userRepository.insert(tx, {
       username: 'admin',

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '@slipway/model';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, ConflictError } from '../errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -59,6 +60,39 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
+/**
+ * What the database refused because of the client's request: a write while another row still
+ * refers to the object (a CI named by a change or a release, say), or a number beyond an integer
+ * column. Services and schemas check what they know of; this is the net for the rest, so a client
+ * gets 409 or 400 rather than 500. SQLite and PostgreSQL spell these differently.
+ */
+function fromDatabaseRefusal(error: unknown): AppError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
+    return new ConflictError('Other records still refer to this object, so it cannot be removed or changed this way', {
+      rule: 'referenced_elsewhere',
+    });
+  }
+  // PostgreSQL's integer columns end at 2^31-1; a number a schema let through beyond that is the
+  // client's (SQLite stores 64-bit integers and never says this).
+  if (code === '22003') return new AppError('INVALID_INPUT', 'A number is out of the range this server stores');
+  return undefined;
+}
+
+/**
+ * Errors Fastify raises before a route is found (a path with invalid percent-encoding, a path
+ * parameter over the router's length limit): answered in the documented error shape with the
+ * security headers, which the request hooks never got to set.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(SECURITY_HEADERS);
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is longer than this server accepts'
+      : 'The URL is not valid (malformed percent-encoding)';
+  sendError(reply, new AppError('INVALID_INPUT', message));
+}
+
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   if (error.headers) reply.headers(error.headers);
   return reply.code(error.status).send({
@@ -78,7 +112,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const { message, errors } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
       return sendError(reply, new AppError('VALIDATION_FAILED', message, { errors }));
     }
-    const mapped = fromFastifyError(error);
+    const mapped = fromFastifyError(error) ?? fromDatabaseRefusal(error);
     if (mapped) return sendError(reply, mapped);
     request.log.error({ err: error }, 'unhandled error');
     return sendError(

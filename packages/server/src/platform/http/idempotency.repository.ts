@@ -1,5 +1,7 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../database.js';
+import { databaseNowMs } from '../instances/instance.repository.js';
+import { DEAD_AFTER_MS } from '../instances/instance-registry.js';
 import type { IdempotencyKeysTable } from './idempotency.table.js';
 
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
@@ -24,15 +26,42 @@ export const idempotencyRepository = {
       .executeTakeFirst();
   },
 
-  /** Takes over an in-progress record whose lease expired (its request died with its process). */
-  async takeOver(db: Db, principal: string, key: string, expiredBefore: string, leaseUntil: string): Promise<boolean> {
+  /**
+   * Takes over an in-progress record whose request died with its process: its lease expired, or
+   * the instance running it stopped sending heartbeats (DEAD_AFTER_MS by the database's clock).
+   * One conditional UPDATE: of several retries racing for the key, one wins.
+   */
+  async takeOver(
+    db: Db,
+    principal: string,
+    key: string,
+    expiredBefore: string,
+    leaseUntil: string,
+    owner: string | null,
+  ): Promise<boolean> {
     const result = await db
       .updateTable('idempotency_keys')
-      .set({ lease_until: leaseUntil })
+      .set({ lease_until: leaseUntil, owner })
       .where('principal', '=', principal)
       .where('key', '=', key)
       .where('state', '=', 'in_progress')
-      .where('lease_until', '<', expiredBefore)
+      .where((eb) =>
+        eb.or([
+          eb('lease_until', '<', expiredBefore),
+          eb.and([
+            eb('idempotency_keys.owner', 'is not', null),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('instances')
+                  .select('instances.id')
+                  .whereRef('instances.id', '=', 'idempotency_keys.owner')
+                  .where('instances.heartbeat_ms', '>=', sql<number>`${databaseNowMs(db)} - ${DEAD_AFTER_MS}`),
+              ),
+            ),
+          ]),
+        ]),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   },

@@ -15,4 +15,9 @@ export interface IdempotencyKeysTable {
   /** An in_progress record whose lease passed belongs to a request that died with its process. */
   lease_until: string;
   expires_at: string;
+  /**
+   * The instance running the first request (instances.id), or null. While that instance's
+   * heartbeat is fresh its record is in progress; once it died, a retry may take the key over.
+   */
+  owner: string | null;
 }

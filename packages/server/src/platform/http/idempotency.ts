@@ -47,6 +47,12 @@ export interface IdempotencyOptions {
   clock: Clock;
   /** Key for the stored request digests (HMAC-SHA-256); kept outside the database. */
   hashKey?: Buffer;
+  /**
+   * This instance's id in `instances` (platform/instances): recorded with each key it runs, so a
+   * retry sent to another instance after this one died takes the key over at once instead of
+   * waiting for the lease.
+   */
+  owner?: string;
 }
 
 /**
@@ -57,7 +63,7 @@ export interface IdempotencyOptions {
  * `Cache-Control: no-store` (they hold a secret) are not stored either: a retry gets 409 CONFLICT
  * pointing at the object the first request created.
  */
-export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, { db, clock, hashKey }) => {
+export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, { db, clock, hashKey, owner }) => {
   app.decorateRequest('idempotency', null);
   let nextPruneAt = 0;
 
@@ -95,6 +101,7 @@ export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, {
       created_at: now,
       lease_until: addMs(now, LEASE_MS),
       expires_at: addMs(now, RETENTION_MS),
+      owner: owner ?? null,
     });
     if (inserted) {
       request.idempotency = { principal, key };
@@ -109,7 +116,7 @@ export const idempotency = fp<IdempotencyOptions>(async (app: FastifyInstance, {
       });
     }
     if (existing.state === 'in_progress') {
-      if (await idempotencyRepository.takeOver(db, principal, key, now, addMs(now, LEASE_MS))) {
+      if (await idempotencyRepository.takeOver(db, principal, key, now, addMs(now, LEASE_MS), owner ?? null)) {
         request.idempotency = { principal, key };
         return;
       }

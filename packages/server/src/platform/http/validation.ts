@@ -3,13 +3,24 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../errors.js';
 
-/** True when a parsed JSON value (plain objects, arrays, strings) holds U+0000 in a key or string. */
-function containsNul(value: unknown): boolean {
+/** A UTF-16 surrogate without its partner: text that cannot be stored as UTF-8 and read back the same. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What is wrong with the text of a parsed JSON value (plain objects, arrays, strings), looking at
+ * keys and strings: a U+0000, or a lone surrogate (`"\ud800"` is valid JSON but not Unicode text;
+ * both databases would store it as U+FFFD, so the value — and any audit entry hashed over it —
+ * would not read back as written).
+ */
+function textProblem(value: unknown): 'nul' | 'surrogate' | undefined {
+  const check = (text: string) =>
+    text.includes('\u0000') ? 'nul' : LONE_SURROGATE.test(text) ? 'surrogate' : undefined;
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const item = pending.pop();
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) return true;
+      const problem = check(item);
+      if (problem) return problem;
     } else if (Array.isArray(item)) {
       // One by one: spreading a huge array into push() would overflow the argument limit.
       for (const member of item) pending.push(member);
@@ -19,12 +30,13 @@ function containsNul(value: unknown): boolean {
       const proto = Object.getPrototypeOf(item);
       if (proto !== Object.prototype && proto !== null && Object.getPrototypeOf(proto) !== null) continue;
       for (const [key, member] of Object.entries(item)) {
-        if (key.includes('\u0000')) return true;
+        const problem = check(key);
+        if (problem) return problem;
         pending.push(member);
       }
     }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -48,14 +60,19 @@ export function registerValidation(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
 
   // PostgreSQL cannot store U+0000 in text and no Slipway value needs it: refuse it as invalid
-  // input on every route and both databases, instead of failing in SQL with a 500.
+  // input on every route and both databases, instead of failing in SQL with a 500. Lone
+  // surrogates likewise: stored, they would silently turn into U+FFFD.
   app.addHook('preValidation', async (request) => {
     const parts = { querystring: request.query, params: request.params, body: request.body };
     for (const [part, value] of Object.entries(parts)) {
-      if (containsNul(value)) {
+      const problem = textProblem(value);
+      if (problem === 'nul') {
         throw new InputError(`The ${part} contains a NUL character (U+0000), which Slipway does not accept`, {
           part,
         });
+      }
+      if (problem === 'surrogate') {
+        throw new InputError(`The ${part} contains a lone UTF-16 surrogate, which is not Unicode text`, { part });
       }
     }
   });

@@ -179,6 +179,30 @@ describe.each(testDatabaseKinds())('durable jobs on %s', (kind) => {
     expect(ran).toEqual(['a', 'b']);
   });
 
+  it("claims every kind with the installation's lease when one is set (SLIPWAY_JOB_LEASE_SECONDS)", async () => {
+    const clock = new ManualClock('2026-12-01T00:00:00Z');
+    // Heartbeats run on real timers (every third of the lease): 30 s keeps them out of this test.
+    const runner = new JobRunner(database.db, clock, { workerId: 'worker-short', leaseMs: 30_000 });
+    const survivor = new JobRunner(other.db, clock, { workerId: 'worker-survivor', leaseMs: 30_000 });
+    const k = nextKind();
+    let release: () => void = () => undefined;
+    runner.register(k, { leaseMs: 600_000, handler: () => new Promise<void>((resolve) => (release = resolve)) });
+    survivor.register(k, { leaseMs: 600_000, handler: async () => undefined });
+    const id = await runner.enqueue(database.db, k, {});
+    expect(await runner.poll()).toBe(1);
+    // The kind asked for 10 minutes; the installation's 30 s wins.
+    expect((await jobRepository.findById(database.db, id))?.lease_until).toBe('2026-12-01T00:00:30.000Z');
+    clock.advance(29_999);
+    expect(await survivor.poll()).toBe(0);
+    clock.advance(2);
+    await survivor.drain();
+    expect(await jobRepository.findById(database.db, id)).toMatchObject({ state: 'succeeded', attempts: 2 });
+    release();
+    await runner.stop();
+    expect(() => new JobRunner(database.db, clock, { leaseMs: 500 })).toThrow(/at least 1 s/);
+    expect(() => new JobRunner(database.db, clock, { leaseMs: Number.NaN })).toThrow(/at least 1 s/);
+  });
+
   it('never runs a job twice when two workers on separate connections drain the same queue', async () => {
     const clock = new ManualClock('2026-12-01T00:00:00Z');
     const k = nextKind();

@@ -48,6 +48,12 @@ export interface JobRunnerOptions {
   workerId?: string;
   /** Random source in [0, 1) for the jitter (tests pass a fixed one). */
   random?: () => number;
+  /**
+   * When set, the lease of every kind (overriding the kind's own `leaseMs`). The operator's
+   * choice of how long a dead instance's running jobs wait before another instance takes them
+   * over (SLIPWAY_JOB_LEASE_SECONDS); live workers renew every third of it.
+   */
+  leaseMs?: number;
 }
 
 export interface EnqueueOptions {
@@ -91,6 +97,7 @@ export class JobRunner {
   readonly #workerId: string;
   readonly #pollMs: number;
   readonly #random: () => number;
+  readonly #leaseMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
   #polling: Promise<number> | undefined;
@@ -105,10 +112,24 @@ export class JobRunner {
     this.#workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
     this.#pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.#random = options.random ?? Math.random;
+    if (options.leaseMs !== undefined && !(Number.isFinite(options.leaseMs) && options.leaseMs >= 1000)) {
+      throw new Error(`Job lease must be at least 1 s, got ${options.leaseMs} ms`);
+    }
+    this.#leaseMs = options.leaseMs;
+  }
+
+  /** The lease a kind's jobs are claimed with. */
+  #leaseOf(options: JobKindOptions<unknown>): number {
+    return this.#leaseMs ?? options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   get workerId(): string {
     return this.#workerId;
+  }
+
+  /** Jobs this runner is running now, by kind (for /metrics). */
+  runningByKind(): Map<string, number> {
+    return new Map(this.#running);
   }
 
   /** Declares a kind of job and what runs it. Kinds are registered before `start`. */
@@ -194,7 +215,7 @@ export class JobRunner {
       const free = (options.concurrency ?? DEFAULT_CONCURRENCY) - (this.#running.get(kind) ?? 0);
       if (free <= 0) continue;
       const now = isoNow(this.clock);
-      const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+      const leaseMs = this.#leaseOf(options);
       const claimed = await jobRepository.claim(this.db, {
         kinds: [kind],
         owner: this.#workerId,
@@ -236,7 +257,7 @@ export class JobRunner {
       await this.#failed(job, options, 'the worker running the final attempt stopped (lease lapsed)');
       return;
     }
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = this.#leaseOf(options);
     const heartbeat = setInterval(
       () => {
         jobRepository

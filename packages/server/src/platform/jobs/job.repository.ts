@@ -100,6 +100,16 @@ export const jobRepository = {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   },
 
+  /** How many jobs there are of each kind in each state. */
+  async countByKindAndState(db: Db): Promise<{ kind: string; state: string; n: number }[]> {
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['kind', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['kind', 'state'])
+      .execute();
+    return rows.map((r) => ({ kind: r.kind, state: r.state, n: Number(r.n) }));
+  },
+
   /** Finished jobs older than `before` are removed (their outcome lives in the domain's own log). */
   async pruneFinished(db: Db, before: string): Promise<number> {
     const result = await db

@@ -7,6 +7,10 @@ import * as m0011 from './2026-11-28-0011-hardware.js';
 import * as m0020 from './2026-11-28-0020-changes.js';
 import * as m0021 from './2026-11-28-0021-jobs.js';
 import * as m0022 from './2026-11-28-0022-webhooks.js';
+import * as m0030 from './2026-11-28-0030-releases.js';
+import * as m0040 from './2026-11-28-0040-rollouts.js';
+import * as m0050 from './2026-11-28-0050-instances.js';
+import * as m0060 from './2026-11-28-0060-incidents-maturity.js';
 
 /**
  * Every migration, in order. Names are dated and never change once landed; a new schema
@@ -21,4 +25,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0020-changes': m0020,
   '2026-11-28-0021-jobs': m0021,
   '2026-11-28-0022-webhooks': m0022,
+  '2026-11-28-0030-releases': m0030,
+  '2026-11-28-0040-rollouts': m0040,
+  '2026-11-28-0050-instances': m0050,
+  '2026-11-28-0060-incidents-maturity': m0060,
 };
