@@ -4,6 +4,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
+import { backoutRoutes } from './backout/backout.routes.js';
+import { BackoutProcedureService } from './backout/backout.service.js';
 import { CalendarRegistry } from './changes/calendar-registry.js';
 import { seedChangeDemo } from './changes/change-demo.js';
 import { changeModuleRoutes, createChangeServices, startChanges, stopChanges } from './changes/changes.module.js';
@@ -119,7 +121,9 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     webhooks,
     calendar,
   });
+  const backout = new BackoutProcedureService(database.db, audit, clock);
   const rollouts = createRolloutServices(database, audit, clock, {
+    backout,
     jobs,
     webhooks,
     releases,
@@ -151,6 +155,7 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     changes,
     releases,
     rollouts,
+    backout,
   };
 }
 
@@ -277,6 +282,7 @@ async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Prom
   await app.register(changeModuleRoutes, ctx);
   await app.register(releaseModuleRoutes, ctx);
   await app.register(rolloutModuleRoutes, ctx);
+  await app.register(backoutRoutes, { backout: ctx.backout });
   await app.register(webhookRoutes, ctx);
   // Incidents, KPIs/DORA and maturity: read-only over the other modules, so wired last.
   const measurement = createMeasurementServices(ctx);

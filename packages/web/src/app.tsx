@@ -25,6 +25,8 @@ import { DashboardPage } from './pages/dashboard-page.js';
 import { DataQualityPage } from './pages/data-quality-page.js';
 import { HardwarePage } from './pages/hardware-page.js';
 import { LoginPage } from './pages/login-page.js';
+import { MaturityPage } from './pages/maturity-page.js';
+import { MetricsPage } from './pages/metrics-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
 import { PolicyPage } from './pages/policy-page.js';
 import { ReleasePage } from './pages/release-page.js';
@@ -108,6 +110,22 @@ export function App() {
                 }
               />
             </Route>
+            <Route
+              path="metrics"
+              element={
+                <RequirePermission permission="metrics.read">
+                  <MetricsPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="maturity"
+              element={
+                <RequirePermission permission="metrics.read">
+                  <MaturityPage />
+                </RequirePermission>
+              }
+            />
             <Route
               path="calendar"
               element={

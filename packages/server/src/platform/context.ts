@@ -1,3 +1,4 @@
+import type { BackoutProcedureService } from '../backout/backout.service.js';
 import type { CalendarRegistry } from '../changes/calendar-registry.js';
 import type { ChangeServices } from '../changes/changes.module.js';
 import type { CmdbServices } from '../cmdb/cmdb.module.js';
@@ -41,4 +42,6 @@ export interface AppContext {
   changes: ChangeServices;
   releases: ReleaseServices;
   rollouts: RolloutServices;
+  /** The library of general back-out procedures per CI class, with rehearsal records. */
+  backout: BackoutProcedureService;
 }

@@ -1,3 +1,4 @@
+import type { BackoutProceduresTable, BackoutRehearsalsTable } from '../backout/backout.table.js';
 import type {
   CalendarFeedTokensTable,
   ChangeApprovalsTable,
@@ -138,4 +139,6 @@ export interface Database {
   incidents: IncidentsTable;
   incident_cis: IncidentCisTable;
   maturity_assessments: MaturityAssessmentsTable;
+  backout_procedures: BackoutProceduresTable;
+  backout_rehearsals: BackoutRehearsalsTable;
 }

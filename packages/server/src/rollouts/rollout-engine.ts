@@ -46,6 +46,8 @@ export interface EngineDeps {
   cmdb: RolloutCmdb;
   gates: GateRunner;
   executorFor: (rollout: RolloutRow) => StepExecutor;
+  /** The general back-out procedures of the CI classes (backout/backout.service.ts). */
+  backoutProcedures: { classProcedureTexts(): Promise<{ source: string; text: string }[]> };
 }
 
 export interface EngineOptions {
@@ -906,6 +908,8 @@ export class RolloutEngine {
       : undefined;
     if (template?.backoutProcedure) procedures.push({ source: 'template', text: template.backoutProcedure });
     if (backoutPlan?.content) procedures.push({ source: 'release', text: backoutPlan.content });
+    // The class's general procedure (current revision); #proceduresFor keeps each target's own.
+    procedures.push(...(await this.deps.backoutProcedures.classProcedureTexts()));
     return {
       id: release.id,
       unit: release.unit.name,

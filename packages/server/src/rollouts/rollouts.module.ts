@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { type ExecutorSpec, ROLLOUT_EVENT_TYPES } from '@slipway/model';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { BackoutProcedureService } from '../backout/backout.service.js';
 import type { ChangeServices } from '../changes/changes.module.js';
 import type { CmdbServices } from '../cmdb/cmdb.module.js';
 import { readJson } from '../cmdb/json-column.js';
@@ -66,7 +67,7 @@ export function rolloutOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Rol
     options.onSimulatedCall = (r) => {
       fs.writeSync(
         fd,
-        `${JSON.stringify({ key: r.idempotencyKey, action: r.action, ci: r.target.id, attempt: r.attempt, pid: process.pid })}\n`,
+        `${JSON.stringify({ key: r.idempotencyKey, action: r.action, ci: r.target.id, attempt: r.attempt, pid: process.pid, procedures: r.procedures.map((p) => p.source) })}\n`,
       );
     };
   }
@@ -90,6 +91,7 @@ export function createRolloutServices(
     changes: ChangeServices;
     policy: PolicyService;
     hardware: HardwareService;
+    backout: BackoutProcedureService;
     rootKey: Buffer;
   },
   options: RolloutModuleOptions = rolloutOptionsFromEnv(),
@@ -135,6 +137,7 @@ export function createRolloutServices(
       cmdb: rolloutCmdb,
       gates,
       executorFor,
+      backoutProcedures: deps.backout,
     },
     { ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }) },
   );

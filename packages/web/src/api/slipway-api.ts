@@ -1,5 +1,6 @@
 import { createSlipwayClient, SlipwayApiError, unwrap } from '@slipway/client';
 import type { CiStatus, Criticality, Role } from '@slipway/model';
+import { maturityApi, metricsApi } from '../metrics/metrics-api.js';
 import { rolloutsApi } from '../rollouts/rollouts-api.js';
 import { type ApiCall, ifMatch, list, newIdempotencyKey, type PageParams, present } from './api-support.js';
 import { changesApi } from './changes-api.js';
@@ -119,6 +120,8 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
   return {
     changes: changesApi(client, call),
     library: libraryApi(client, call),
+    maturity: maturityApi(client, call),
+    metrics: metricsApi(client, call),
     policy: policyApi(client, call, options),
     releases: releasesApi(client, call),
     rollouts: rolloutsApi(client, call),

@@ -16,9 +16,11 @@ export const NAVIGATION: readonly NavigationItem[] = [
   { to: '/calendar', label: 'Calendar', permission: 'changes.read' },
   { to: '/releases', label: 'Releases', permission: 'releases.read' },
   { to: '/rollouts', label: 'Rollouts', permission: 'rollouts.read' },
+  // KPIs, DORA keys and the maturity assessment (the metrics page links to /maturity).
+  { to: '/metrics', label: 'Metrics', permission: 'metrics.read' },
   { to: '/library', label: 'Library', permission: 'library.read' },
   { to: '/policy', label: 'Policy', permission: 'policy.read' },
   { to: '/account', label: 'My account', permission: 'self.read' },
   { to: '/users', label: 'Users', permission: 'users.read' },
-  { to: '/audit', label: 'Audit trail', permission: 'audit.read' },
+  { to: '/audit', label: 'Audit', permission: 'audit.read' },
 ];

@@ -96,10 +96,11 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
         'Calendar',
         'Releases',
         'Rollouts',
+        'Metrics',
         'Library',
         'Policy',
         'Users',
-        'Audit trail',
+        'Audit',
       ]);
     // Every page an admin may open fits the header on one line at 1280 px (the account is under the name).
     const header = await page.locator('header.topbar').boundingBox();
@@ -197,7 +198,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
   });
 
   it('shows the audit trail with filters and details, and the chain verifies', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit', exact: true }).click();
     await page.waitForURL('**/audit');
     const table = page.locator('table.audit-table');
     await table.getByText('token.revoke').first().waitFor();
@@ -247,7 +248,7 @@ describe.runIf(browserTests.run)('web UI in headless Chromium', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await expect
       .poll(() => nav.getByRole('link').allTextContents())
-      .toEqual(['Dashboard', 'CMDB', 'Changes', 'Calendar', 'Releases', 'Rollouts', 'Library', 'Policy']);
+      .toEqual(['Dashboard', 'CMDB', 'Changes', 'Calendar', 'Releases', 'Rollouts', 'Metrics', 'Library', 'Policy']);
 
     // Bob replaces the generated password; that ends his sessions, so he signs in again.
     const newPassword = 'Harbour-crane-lifts-42';

@@ -7,6 +7,7 @@ import { ReleaseGateItem } from '../dashboard/release-gate-item.js';
 import { WorkCard } from '../dashboard/work-card.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
+import { DashboardKpis } from '../metrics/dashboard-kpis.js';
 import { ReleaseStateBadge, releaseName, releasePath } from '../releases/release-badges.js';
 import { RunningRollouts } from '../rollouts/running-rollouts.js';
 import { useSession, useSignedIn } from '../session/session-context.js';
@@ -73,6 +74,7 @@ export function DashboardPage() {
       <div className="page-head">
         <h1 id="dashboard-title">My work</h1>
       </div>
+      {can('metrics.read') && <DashboardKpis />}
       <div className="work-grid">
         <WorkCard
           id="work-approvals"

@@ -11,6 +11,7 @@ import * as m0030 from './2026-11-28-0030-releases.js';
 import * as m0040 from './2026-11-28-0040-rollouts.js';
 import * as m0050 from './2026-11-28-0050-instances.js';
 import * as m0060 from './2026-11-28-0060-incidents-maturity.js';
+import * as m0070 from './2026-11-28-0070-backout-procedures.js';
 
 /**
  * Every migration, in order. Names are dated and never change once landed; a new schema
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0040-rollouts': m0040,
   '2026-11-28-0050-instances': m0050,
   '2026-11-28-0060-incidents-maturity': m0060,
+  '2026-11-28-0070-backout-procedures': m0070,
 };

@@ -1,0 +1,118 @@
+/// <reference lib="dom" />
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserAvailability,
+  createUsers,
+  ensureWebBuild,
+  launchChromium,
+  newPage,
+  pageWidthOverflow,
+  type RunningSlipway,
+  saveScreenshot,
+  signIn,
+  startSlipway,
+  trackConsoleErrors,
+} from './harness.js';
+
+const browserTests = browserAvailability();
+const MANAGER = {
+  username: 'rita',
+  password: 'Slipway-e2e-manager-Pa55',
+  displayName: 'Rita Release',
+  roles: ['release_manager'],
+};
+
+describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (demo organisation)', () => {
+  let server: RunningSlipway;
+  let browser: Browser;
+  let page: Page;
+  let consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    await ensureWebBuild();
+    server = await startSlipway({ demo: true });
+    await createUsers(server, [MANAGER]);
+    browser = await launchChromium();
+    page = await newPage(browser);
+    consoleErrors = trackConsoleErrors(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the KPIs of the demo year with their basis, trend and the DORA bands', async () => {
+    await signIn(page, server.baseUrl, MANAGER, '/');
+    // The dashboard carries the key KPIs for users who may read metrics.
+    const cards = page.getByTestId('dashboard-kpis');
+    await cards
+      .getByTestId('kpi-change-success')
+      .getByText(/ of \d+ completed changes/)
+      .waitFor();
+    await expect(cards.locator('.kpi-card').count()).resolves.toBe(4);
+
+    // The header has no room for another item at 1280 px; the dashboard section leads to the page.
+    await cards.getByRole('link', { name: 'All KPIs and the DORA keys' }).click();
+    await page.getByRole('heading', { name: 'Metrics', level: 1 }).waitFor();
+    await page.getByLabel('Period', { exact: true }).selectOption('365');
+    const success = page.getByTestId('kpi-change-success');
+    await success.getByText(/ of \d+ completed changes/).waitFor();
+    // A year of demo history: the ratio is over something, and the sparkline has a drawn line.
+    const basis = (await success.locator('.kpi-basis').textContent()) ?? '';
+    const [, numerator, denominator] = /(\d+) of (\d+)/.exec(basis) ?? [];
+    expect(Number(denominator)).toBeGreaterThan(0);
+    expect(Number(numerator)).toBeLessThanOrEqual(Number(denominator));
+    await expect(success.locator('.kpi-value').textContent()).resolves.toMatch(/^\d+\.\d %$/);
+    await expect(success.locator('svg.sparkline polyline').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('.kpi-card').count()).resolves.toBe(7);
+    const dora = page.getByTestId('dora-table');
+    await expect(dora.locator('tbody tr').count()).resolves.toBe(4);
+    await expect(dora.locator('tbody tr').first().locator('.band').textContent()).resolves.toMatch(
+      /^(elite|high|medium|low)$/,
+    );
+    const csv = await page.getByRole('link', { name: 'Download KPIs as CSV' }).getAttribute('href');
+    const download = await page.evaluate(async (href) => (await fetch(href as string)).text(), csv);
+    expect(download.split('\n').length).toBeGreaterThan(3);
+    expect(await pageWidthOverflow(page)).toBe(0);
+    await saveScreenshot(page, 'metrics');
+  });
+
+  it('runs an assessment and shows its levels, gaps and evidence', async () => {
+    await page.getByRole('link', { name: 'Maturity assessment' }).click();
+    await page.getByRole('heading', { name: 'Maturity assessment', level: 1 }).waitFor();
+    const list = page.getByTestId('assessment-list');
+    await list.waitFor();
+    const before = await list.locator('tbody tr').count();
+    // The demo stores two assessments.
+    expect(before).toBeGreaterThanOrEqual(2);
+    await page.getByLabel('Title').fill('E2E assessment');
+    await page.getByLabel('Title').press('Enter');
+    await page
+      .getByRole('status')
+      .getByText(/Assessment #\d+ stored/)
+      .waitFor();
+    await expect.poll(() => list.locator('tbody tr').count()).toBe(before + 1);
+    await page.getByRole('heading', { name: /E2E assessment/ }).waitFor();
+    const result = page.getByTestId('assessment-result');
+    await result.getByRole('heading', { name: /^Release management: level [1-5] / }).waitFor();
+    await result
+      .getByText(/^Recommendation: /)
+      .first()
+      .waitFor();
+    await result.getByText('All', { exact: false }).first().click();
+    await expect(result.getByText(/\d+ of \d+ \(\d+ %\)/).count()).resolves.toBeGreaterThan(0);
+
+    await page.getByLabel('Earlier').selectOption({ index: 2 });
+    await page.getByLabel('Later').selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page
+      .getByTestId('comparison')
+      .getByText(/Release management: level \d → \d/)
+      .waitFor();
+    expect(await pageWidthOverflow(page)).toBe(0);
+    await saveScreenshot(page, 'maturity');
+    expect(consoleErrors).toEqual([]);
+  });
+});
