@@ -1,4 +1,5 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { WindowsPage } from './calendar/windows-page.js';
 import { ChangesLayout } from './changes/changes-layout.js';
 import { CmdbLayout } from './cmdb/cmdb-layout.js';
 import { AppShell } from './components/app-shell.js';
@@ -131,6 +132,14 @@ export function App() {
               element={
                 <RequirePermission permission="changes.read">
                   <CalendarPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="calendar/windows"
+              element={
+                <RequirePermission permission="changes.read">
+                  <WindowsPage />
                 </RequirePermission>
               }
             />

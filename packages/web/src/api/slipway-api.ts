@@ -1,5 +1,6 @@
 import { createSlipwayClient, SlipwayApiError, unwrap } from '@slipway/client';
 import type { CiStatus, Criticality, Role } from '@slipway/model';
+import { windowsApi } from '../calendar/windows-api.js';
 import { maturityApi, metricsApi } from '../metrics/metrics-api.js';
 import { rolloutsApi } from '../rollouts/rollouts-api.js';
 import { type ApiCall, ifMatch, list, newIdempotencyKey, type PageParams, present } from './api-support.js';
@@ -125,6 +126,7 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
     policy: policyApi(client, call, options),
     releases: releasesApi(client, call),
     rollouts: rolloutsApi(client, call),
+    windows: windowsApi(client, call),
     auth: {
       login: (username: string, password: string) =>
         call(client.POST('/api/v1/auth/login', { body: { username, password } })),

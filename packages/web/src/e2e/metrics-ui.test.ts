@@ -115,4 +115,44 @@ describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (dem
     await saveScreenshot(page, 'maturity');
     expect(consoleErrors).toEqual([]);
   });
+
+  it('answers a question of the questionnaire and the level follows the answer', async () => {
+    const form = page.getByTestId('answer-form');
+    await form.getByText(/^Answer the questionnaire \(\d+ questions\)$/).click();
+    const release = form.getByRole('region', { name: 'Release management' });
+    await release.getByRole('heading', { name: 'Level 2', level: 4 }).waitFor();
+    // The first release question is of level 2: a plain "no" there holds the process at level 1.
+    const question = release
+      .locator('div', { has: page.getByRole('heading', { name: 'Level 2', level: 4 }) })
+      .getByRole('group')
+      .first();
+    const text = ((await question.locator('legend').textContent()) ?? '').trim();
+    expect(text.length).toBeGreaterThan(0);
+    const evidenceChecked = await question.getByRole('radio', { checked: true }).count();
+    expect(evidenceChecked).toBeLessThanOrEqual(1);
+    // Keyboard: focus the group's radios and pick "No", then type a note.
+    const no = question.getByRole('radio', { name: /^No/ });
+    await no.focus();
+    await page.keyboard.press('Space');
+    await expect(no.isChecked()).resolves.toBe(true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Checked by hand in the E2E run');
+    await expect(question.getByLabel(`Note on: ${text}`).inputValue()).resolves.toBe('Checked by hand in the E2E run');
+    await form.getByText('1 answer of yours overrides the evidence', { exact: true }).waitFor();
+
+    await page.getByLabel('Title', { exact: true }).fill('Answered assessment');
+    await form.getByRole('button', { name: 'Run assessment' }).click();
+    await page.getByRole('heading', { name: /Answered assessment/ }).waitFor();
+    const result = page.getByTestId('assessment-result');
+    await result.getByRole('heading', { name: /^Release management: level 1 / }).waitFor();
+    // The question carries the person's answer and note, and is a gap to level 2.
+    await result.getByText(text, { exact: false }).first().waitFor();
+    const release2 = result.getByRole('region', { name: /^Release management/ });
+    await release2.locator('details summary').click();
+    const row = release2.getByRole('row', { name: new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) });
+    await row.getByText('by person').waitFor();
+    await row.getByText('Checked by hand in the E2E run').waitFor();
+    await expect(row.getByRole('cell').nth(1).textContent()).resolves.toMatch(/^no/);
+    expect(consoleErrors).toEqual([]);
+  });
 });

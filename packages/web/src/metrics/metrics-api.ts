@@ -1,4 +1,5 @@
 import type { SlipwayClient } from '@slipway/client';
+import type { MaturityAnswer } from '@slipway/model';
 import type { ApiCall, PageParams } from '../api/api-support.js';
 
 /** The period and filters of the KPI and DORA figures (from inclusive, to exclusive). */
@@ -20,6 +21,9 @@ export function metricsApi(client: SlipwayClient, call: ApiCall) {
   };
 }
 
+/** A person's answers by question id, overriding what the evidence says. */
+export type MaturityAnswers = Record<string, { answer: MaturityAnswer; note?: string }>;
+
 export function maturityApi(client: SlipwayClient, call: ApiCall) {
   return {
     questionnaire: (signal?: AbortSignal) => call(client.GET('/api/v1/maturity/questionnaire', { signal })),
@@ -33,7 +37,12 @@ export function maturityApi(client: SlipwayClient, call: ApiCall) {
     assessment: (id: number, signal?: AbortSignal) =>
       call(client.GET('/api/v1/maturity/assessments/{id}', { params: { path: { id } }, signal })),
     /** Stores an assessment with today's evidence; answers given here override the evidence. */
-    create: (title: string) => call(client.POST('/api/v1/maturity/assessments', { body: title ? { title } : {} })),
+    create: (title: string, answers: MaturityAnswers = {}) =>
+      call(
+        client.POST('/api/v1/maturity/assessments', {
+          body: { ...(title ? { title } : {}), ...(Object.keys(answers).length > 0 ? { answers } : {}) },
+        }),
+      ),
     compare: (from: number, to: number, signal?: AbortSignal) =>
       call(client.GET('/api/v1/maturity/compare', { params: { query: { from, to } }, signal })),
     /** The printable HTML report, opened by the browser in a new tab. */

@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { CalendarEvent } from '../api/types.js';
 import { type CalendarView, dayKey, parseDayKey, shiftAnchor, viewRange } from '../calendar/calendar-range.js';
 import { FeedSubscription } from '../calendar/feed-subscription.js';
@@ -83,6 +83,7 @@ export function CalendarPage() {
     <section className="page" aria-labelledby="calendar-title">
       <div className="page-head">
         <h1 id="calendar-title">Calendar</h1>
+        <Link to="/calendar/windows">Freezes and maintenance windows</Link>
       </div>
       <div className="toolbar cal-toolbar">
         <fieldset className="cal-views">

@@ -4,7 +4,9 @@ import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
+import { AnswerForm } from '../maturity/answer-form.js';
 import { AssessmentView, processName } from '../maturity/assessment-view.js';
+import type { MaturityAnswers } from '../metrics/metrics-api.js';
 import type { Comparison } from '../metrics/metrics-types.js';
 import { useSession } from '../session/session-context.js';
 import '../metrics/metrics.css';
@@ -20,7 +22,6 @@ export function MaturityPage() {
   const loadList = useCallback((signal: AbortSignal) => api.maturity.assessments({ limit: 50 }, signal), [api]);
   const list = useLoad(loadList);
   const [selectedId, setSelectedId] = useState<number | null>(null);
-  const [title, setTitle] = useState('');
   const [busy, setBusy] = useState(false);
   const [runError, setRunError] = useState<unknown>(undefined);
   const [created, setCreated] = useState<number | null>(null);
@@ -32,14 +33,20 @@ export function MaturityPage() {
   const items = list.data?.items ?? [];
   const shownId = selectedId ?? items[0]?.id ?? null;
 
-  async function run(event: FormEvent) {
-    event.preventDefault();
+  const mayWrite = can('maturity.write');
+  // The questionnaire (with today's evidence prefilled) is only needed by those who may answer it.
+  const loadQuestionnaire = useCallback(
+    (signal: AbortSignal) => (mayWrite ? api.maturity.questionnaire(signal) : Promise.resolve(null)),
+    [api, mayWrite],
+  );
+  const questionnaire = useLoad(loadQuestionnaire);
+
+  async function run(title: string, answers: MaturityAnswers) {
     setBusy(true);
     setRunError(undefined);
     try {
-      const assessment = await api.maturity.create(title.trim());
+      const assessment = await api.maturity.create(title, answers);
       setCreated(assessment.id);
-      setTitle('');
       setSelectedId(assessment.id);
       list.reload();
     } catch (error) {
@@ -70,20 +77,21 @@ export function MaturityPage() {
         Release, change and configuration management on the ITIL process maturity framework (levels 1 Initial to 5
         Optimizing). Answers are pre-filled from Slipway's own records; each shows the evidence it rests on.
       </p>
-      {can('maturity.write') && (
-        <form className="period-picker" onSubmit={run} aria-label="Run a new assessment">
-          <label htmlFor="assessment-title">Title</label>
-          <input
-            id="assessment-title"
-            value={title}
-            maxLength={200}
-            placeholder="e.g. Quarterly assessment"
-            onChange={(event) => setTitle(event.target.value)}
-          />
-          <button type="submit" disabled={busy}>
-            {busy ? 'Assessing…' : 'Run assessment from today’s evidence'}
-          </button>
-        </form>
+      {mayWrite && (
+        <>
+          <h2>New assessment</h2>
+          <ErrorNotice error={questionnaire.error} onRetry={questionnaire.reload} />
+          {questionnaire.data ? (
+            <AnswerForm
+              key={`${questionnaire.data.measuredAt}-${created}`}
+              questionnaire={questionnaire.data}
+              busy={busy}
+              onRun={run}
+            />
+          ) : (
+            !questionnaire.error && <p aria-live="polite">Loading the questionnaire…</p>
+          )}
+        </>
       )}
       <ErrorNotice error={runError} />
       {created !== null && (

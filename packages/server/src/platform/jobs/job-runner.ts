@@ -202,6 +202,9 @@ export class JobRunner {
   /** Runs rounds until nothing is due, waiting for every started job (tests and shutdown drains). */
   async drain(maxRounds = 100): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
+      // poll() joins a round already under way, which may have looked for due jobs before the
+      // caller's jobs were committed and found none: let it finish, so the round below is fresh.
+      if (this.#polling) await this.#polling.catch(() => 0);
       const started = await this.poll();
       await Promise.allSettled([...this.#inFlight]);
       if (started === 0 && this.#inFlight.size === 0) return;
