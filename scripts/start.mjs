@@ -25,8 +25,9 @@ function run(command, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-// packages/web counts too: its dist is the Vite build of the UI that the server serves at /.
-const packages = ['model', 'server', 'cli', 'web'];
+// packages/web counts too: its dist is the Vite build of the UI that the server serves at /;
+// packages/client is the typed client the CLI and the UI are built against.
+const packages = ['model', 'client', 'server', 'cli', 'web'];
 const stale = packages.some((name) => {
   const pkg = path.join(root, 'packages', name);
   return newest(path.join(pkg, 'dist')) === 0 || newest(path.join(pkg, 'src')) > newest(path.join(pkg, 'dist'));

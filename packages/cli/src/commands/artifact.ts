@@ -3,23 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { paginate, SlipwayApiError, type SlipwayClient, unwrap } from '@slipway/client';
 import { ARTIFACT_STATES, type ArtifactState, RELEASE_ELEMENTS, type ReleaseElement } from '@slipway/model';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import type { Artifact, Sbom, SbomComponent } from '../library-api.js';
+import { oneOf } from '../option-parsers.js';
 import { startProgress } from '../progress.js';
 import { streamedBody } from '../streaming-body.js';
 import { formatBytes, formatTable, shortTime } from '../table-format.js';
 
 const CHUNK = 1 << 20;
-
-function oneOf<T extends string>(values: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
 
 function artifactId(text: string): number {
   const id = Number(text);

@@ -4,13 +4,8 @@ import { MATURITY_ANSWERS, type MaturityAnswer } from '@slipway/model';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
+import { positiveInt } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
 
 /** `--answer rel-2-owner=yes` (repeatable). */
 function answer(value: string, previous: Record<string, { answer: MaturityAnswer }> = {}) {

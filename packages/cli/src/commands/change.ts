@@ -11,6 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
+import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
 
@@ -67,29 +68,7 @@ interface ReviewOptions extends JsonOption {
   incident?: number[];
 }
 
-function oneOf<T extends string>(values: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
-
-function changeId(value: string): number {
-  const id = Number(value.replace(/^#/, ''));
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('expected a change id, e.g. 12');
-  return id;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+const changeId = objectId('change', 12);
 
 function collectInt(value: string, previous: number[] = []): number[] {
   return [...previous, positiveInt(value)];

@@ -9,18 +9,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import type { HardwareItem, HardwareModel, HardwareSite, Reservation } from '../library-api.js';
+import { oneOf } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
 
 const id = boundedInteger(1, 2_147_483_647);
-
-function oneOf<T extends string>(values: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
 
 /** `--line <model>:<site>:<quantity>` (ids), repeatable. */
 function line(value: string, previous: { modelId: number; siteId: number; quantity: number }[] = []) {

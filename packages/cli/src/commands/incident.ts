@@ -3,13 +3,8 @@ import { INCIDENT_SEVERITIES, type IncidentSeverity } from '@slipway/model';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { type CliIo, printJson, printLines } from '../cli-io.js';
+import { positiveInt } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
 
 function idList(value: string, previous: number[] = []): number[] {
   return [...previous, ...value.split(',').map((v) => positiveInt(v.trim()))];

@@ -1,18 +1,11 @@
 import fs from 'node:fs';
 import { unwrap } from '@slipway/client';
 import { KPI_BUCKETS, type KpiBucket, RELEASE_ELEMENTS } from '@slipway/model';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { type CliIo, printJson, printLines } from '../cli-io.js';
+import { oneOf } from '../option-parsers.js';
 import { formatTable } from '../table-format.js';
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (value: string): T => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
 
 const pct = (r: { value: number | null; numerator: number; denominator: number }) =>
   r.value === null ? `– (0 counted)` : `${Math.round(r.value * 1000) / 10} % (${r.numerator} of ${r.denominator})`;

@@ -24,6 +24,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
+import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { streamedBody } from '../streaming-body.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
@@ -106,29 +107,7 @@ interface OutputOptions extends JsonOption {
   output?: string;
 }
 
-function oneOf<T extends string>(values: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(values as readonly string[]).includes(value))
-      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
-
-function releaseId(value: string): number {
-  const id = Number(value.replace(/^#/, ''));
-  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidArgumentError('expected a release id, e.g. 7');
-  return id;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+const releaseId = objectId('release', 7);
 
 /** A date-time as the user typed it, as ISO-8601 UTC (UTC unless an offset is given). */
 function instant(value: string): string {
