@@ -81,7 +81,7 @@ describe.runIf(browserTests.run)('freezes and maintenance windows in headless Ch
     await page.getByRole('status').getByText('Added “E2E year-end freeze”.').waitFor();
     const freezes = page.getByTestId('freeze-list');
     const row = freezes.getByRole('row', { name: /E2E year-end freeze/ });
-    await expect(row.getByRole('cell').nth(0).textContent()).resolves.toBe('hard');
+    await expect.poll(() => row.getByRole('cell').nth(0).textContent()).toBe('hard');
     await row.getByText('FREQ=YEARLY').waitFor();
     await row.getByText('Europe/Berlin').waitFor();
     await row.getByText('environments production').waitFor();
@@ -99,7 +99,8 @@ describe.runIf(browserTests.run)('freezes and maintenance windows in headless Ch
     await edit.getByLabel('Kind').selectOption('soft');
     await edit.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved “E2E year-end freeze”.').waitFor();
-    await expect(row.getByRole('cell').nth(0).textContent()).resolves.toBe('soft');
+    // The list reloads after the status shows: wait for the row to say so.
+    await expect.poll(() => row.getByRole('cell').nth(0).textContent()).toBe('soft');
 
     // A one-off maintenance window on a CI.
     const found = await server.api<{ items: { id: number }[] }>('GET', '/api/v1/cis?class=server&limit=1');
