@@ -415,7 +415,26 @@ export function stepIdempotencyKey(rolloutId: number, action: StepAction, target
 
 const PLACEHOLDER = /\{([a-zA-Z_][a-zA-Z0-9_.]*)\}/g;
 
-/** The names a template may use: `{ci.id}`, `{ci.name}`, `{ci.class}`, `{ci.<attribute>}`, `{release.version}`, `{release.unit}`, `{rollout.id}`, `{action}`, `{idempotencyKey}`. */
+/**
+ * The placeholders a step's argv or webhook URL may use, filled per target (executors.ts
+ * templateContext + placeholderValues). Health-gate URLs get the same except `{action}` and
+ * `{idempotencyKey}`, which belong to a step.
+ */
+export const STEP_TEMPLATE_PLACEHOLDERS = [
+  '{ci.id}',
+  '{ci.name}',
+  '{ci.class}',
+  '{ci.<attribute>}',
+  '{release.id}',
+  '{release.unit}',
+  '{release.version}',
+  '{rollout.id}',
+  '{environment}',
+  '{action}',
+  '{idempotencyKey}',
+] as const;
+
+/** The placeholder names used in a template (see STEP_TEMPLATE_PLACEHOLDERS). */
 export function templatePlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
 }

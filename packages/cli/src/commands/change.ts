@@ -406,7 +406,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
     printLines(
       io,
       formatTable(agenda.items, [
-        { header: 'TODO', value: (i) => i.reason },
+        { header: 'ACTION', value: (i) => i.reason },
         { header: 'ID', value: (i) => `#${i.change.id}` },
         { header: 'RISK', value: (i) => riskText(i.change) },
         { header: 'WINDOW (UTC)', value: (i) => window(i.change) },

@@ -37586,15 +37586,15 @@ export interface paths {
                         } | {
                             /** @enum {string} */
                             kind: "command";
-                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                             argv: string[];
-                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                             backoutArgv?: string[];
                             timeoutMs?: number;
                         } | {
                             /** @enum {string} */
                             kind: "webhook";
-                            /** @description URL (template) on an allow-listed host */
+                            /** @description URL (template) on an allow-listed host, filled per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                             url: string;
                             /** @description HMAC-SHA256 key for Slipway-Signature (stored sealed) */
                             secret: string;
@@ -37613,14 +37613,14 @@ export interface paths {
                             gates?: ({
                                 /** @enum {string} */
                                 kind: "http";
-                                /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                 url: string;
                                 expectStatus?: number;
                                 timeoutMs?: number;
                             } | {
                                 /** @enum {string} */
                                 kind: "command";
-                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                 argv: string[];
                                 timeoutMs?: number;
                             } | {
@@ -37648,14 +37648,14 @@ export interface paths {
                             gates?: ({
                                 /** @enum {string} */
                                 kind: "http";
-                                /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                 url: string;
                                 expectStatus?: number;
                                 timeoutMs?: number;
                             } | {
                                 /** @enum {string} */
                                 kind: "command";
-                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                 argv: string[];
                                 timeoutMs?: number;
                             } | {
@@ -37742,14 +37742,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -41018,14 +41018,14 @@ export interface paths {
                                         gates: ({
                                             /** @enum {string} */
                                             kind: "http";
-                                            /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                            /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                             url: string;
                                             expectStatus?: number;
                                             timeoutMs?: number;
                                         } | {
                                             /** @enum {string} */
                                             kind: "command";
-                                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                            /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                             argv: string[];
                                             timeoutMs?: number;
                                         } | {
@@ -41287,14 +41287,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -41565,14 +41565,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -41841,14 +41841,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -42117,14 +42117,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -42393,14 +42393,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -42669,14 +42669,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -43272,14 +43272,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {
@@ -43548,14 +43548,14 @@ export interface paths {
                                     gates: ({
                                         /** @enum {string} */
                                         kind: "http";
-                                        /** @description URL (template) on an allow-listed host; {ci.*} placeholders check each target */
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
                                         url: string;
                                         expectStatus?: number;
                                         timeoutMs?: number;
                                     } | {
                                         /** @enum {string} */
                                         kind: "command";
-                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey} */
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
                                         argv: string[];
                                         timeoutMs?: number;
                                     } | {

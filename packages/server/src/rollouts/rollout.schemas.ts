@@ -7,6 +7,7 @@ import {
   ROLLOUT_STRATEGIES,
   STEP_ACTIONS,
   STEP_STATES,
+  STEP_TEMPLATE_PLACEHOLDERS,
   TARGET_STATES,
   WAVE_STATES,
 } from '@slipway/model';
@@ -19,8 +20,7 @@ const Ids = Type.Array(Id, { minItems: 1, maxItems: 100_000 });
 const Argv = Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
   minItems: 1,
   maxItems: 100,
-  description:
-    'Program (an absolute path on the executables allow-list) and arguments; never a shell. Placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.version} {release.unit} {rollout.id} {action} {idempotencyKey}',
+  description: `Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: ${STEP_TEMPLATE_PLACEHOLDERS.join(' ')}`,
 });
 
 const PhasedWaves = Type.Union([
@@ -102,7 +102,8 @@ export const HealthGateSchema = Type.Union([
       url: Type.String({
         minLength: 1,
         maxLength: 2048,
-        description: 'URL (template) on an allow-listed host; {ci.*} placeholders check each target',
+        description:
+          'URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave',
       }),
       expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 300_000 })),
@@ -172,7 +173,11 @@ export const ExecutorSchema = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('webhook'),
-      url: Type.String({ minLength: 1, maxLength: 2048, description: 'URL (template) on an allow-listed host' }),
+      url: Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: `URL (template) on an allow-listed host, filled per target; placeholders: ${STEP_TEMPLATE_PLACEHOLDERS.join(' ')}`,
+      }),
       secret: Type.String({
         minLength: 16,
         maxLength: 200,
