@@ -219,6 +219,17 @@ export class ArtifactService {
     return this.#view(await this.#require(this.db, id));
   }
 
+  /** The artifacts of the given ids that exist, in three queries whatever their number. */
+  async getMany(ids: readonly number[]): Promise<Map<number, Artifact>> {
+    const rows = await libraryRepository.findArtifactsByIds(this.db, [...new Set(ids)]);
+    const evaluator = await this.#evaluator();
+    const sboms = await libraryRepository.sbomSummaries(
+      this.db,
+      rows.map((row) => row.id),
+    );
+    return new Map(rows.map((row) => [row.id, toArtifact(row, evaluator, sboms.get(row.id) ?? null)]));
+  }
+
   async list(filter: ArtifactListFilter): Promise<Artifact[]> {
     const evaluator = await this.#evaluator();
     const rows = await libraryRepository.listArtifacts(this.db, filter);

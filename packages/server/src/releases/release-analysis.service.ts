@@ -97,17 +97,9 @@ export class ReleaseAnalysisService {
     return row;
   }
 
-  /** The library artifacts of the given ids, each once (a release holds a handful). */
+  /** The library artifacts of the given ids that exist, each once, in one batch. */
   async artifactsByIds(ids: readonly number[]): Promise<Map<number, Artifact>> {
-    const out = new Map<number, Artifact>();
-    for (const id of new Set(ids)) {
-      try {
-        out.set(id, await this.artifacts.get(id));
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-    }
-    return out;
+    return this.artifacts.getMany(ids);
   }
 
   /** Product facts on and around each target: itself, its software, its hosts and their software, its dependencies. */

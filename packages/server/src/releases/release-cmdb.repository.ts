@@ -45,14 +45,19 @@ export const releaseCmdbRepository = {
     return out;
   },
 
-  async idByRef(db: Db, ciClass: string, name: string): Promise<number | undefined> {
-    const row = await db
-      .selectFrom('cis')
-      .select('id')
-      .where('class', '=', ciClass)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row?.id;
+  /** Ids of CIs named `class/name`, keyed `class/name`; 500 references per query. */
+  async idsByRefs(db: Db, refs: readonly { class: string; name: string }[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (let i = 0; i < refs.length; i += 500) {
+      const chunk = refs.slice(i, i + 500);
+      const rows = await db
+        .selectFrom('cis')
+        .select(['id', 'class', 'name'])
+        .where((eb) => eb.or(chunk.map((r) => eb.and([eb('class', '=', r.class), eb('name', '=', r.name)]))))
+        .execute();
+      for (const row of rows) found.set(`${row.class}/${row.name}`, row.id);
+    }
+    return found;
   },
 
   /** One page of the CIs a query's SQL-side fields select, in id order (keyset paging). */

@@ -389,14 +389,23 @@ export class ReleaseContentService {
   async #resolveCis(cis: readonly (number | string)[]): Promise<number[]> {
     const ids: number[] = [];
     const unknown: string[] = [];
+    const refs = new Map<string, { class: string; name: string }>();
     for (const item of cis) {
-      if (typeof item === 'number') ids.push(item);
-      else {
-        const ref = parseCiReference(item);
-        const id = ref ? await releaseCmdbRepository.idByRef(this.#db, ref.class, ref.name) : undefined;
-        if (id === undefined) unknown.push(item);
-        else ids.push(id);
+      if (typeof item === 'number') continue;
+      const ref = parseCiReference(item);
+      if (ref) refs.set(item, ref);
+    }
+    // One batch for every `class/name` reference, not one query each.
+    const byRef = await releaseCmdbRepository.idsByRefs(this.#db, [...refs.values()]);
+    for (const item of cis) {
+      if (typeof item === 'number') {
+        ids.push(item);
+        continue;
       }
+      const ref = refs.get(item);
+      const id = ref ? byRef.get(`${ref.class}/${ref.name}`) : undefined;
+      if (id === undefined) unknown.push(item);
+      else ids.push(id);
     }
     const found = new Set((await releaseCmdbRepository.cisByIds(this.#db, [...new Set(ids)])).map((c) => c.id));
     unknown.push(...ids.filter((id) => !found.has(id)).map(String));

@@ -54,7 +54,7 @@ export class TargetResolver {
       if (typeof condition.ci === 'number') ciId = condition.ci;
       else {
         const ref = parseCiReference(condition.ci);
-        ciId = ref ? await releaseCmdbRepository.idByRef(db, ref.class, ref.name) : undefined;
+        ciId = ref ? (await releaseCmdbRepository.idsByRefs(db, [ref])).get(`${ref.class}/${ref.name}`) : undefined;
       }
       only = intersect(
         only,
