@@ -38,6 +38,8 @@ import { idempotency } from './platform/http/idempotency.js';
 import { createMetricsRegistry, requestMetrics } from './platform/http/metrics.js';
 import { overloadGuard } from './platform/http/overload-guard.js';
 import { ErrorResponse } from './platform/http/schemas.js';
+import { deferredChildLoggerFactory } from './platform/http/request-logger.js';
+import { buildSerializer } from './platform/http/schema-compilers.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
@@ -191,6 +193,8 @@ async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Prom
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: answerFrameworkError,
+    schemaController: { compilersFactory: { buildSerializer } },
+    childLoggerFactory: deferredChildLoggerFactory,
   });
   registerValidation(app);
   registerErrorHandling(app);

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Db } from '../platform/database.js';
+import { type Db, selectRowById } from '../platform/database.js';
 import type { CisTable } from './cmdb.table.js';
 import { containsPattern, likeOperator, readJson } from './json-column.js';
 
@@ -76,7 +76,7 @@ function filtered(db: Db, filter: Omit<CiListFilter, 'afterId' | 'limit'>) {
 
 export const ciRepository = {
   async findById(db: Db, id: number): Promise<CiRow | undefined> {
-    return db.selectFrom('cis').selectAll().where('id', '=', id).executeTakeFirst();
+    return selectRowById(db, 'cis', id);
   },
 
   async findByRef(db: Db, ciClass: string, name: string): Promise<CiRow | undefined> {

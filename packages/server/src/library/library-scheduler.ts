@@ -46,6 +46,8 @@ export class LibraryScheduler {
   start(onError: (error: unknown) => void = () => undefined): void {
     if (this.intervalMinutes <= 0 || this.#timer) return;
     const tick = () => {
+      // stop() may have run before the first (immediate) tick fired: the database may be closed.
+      if (!this.#timer) return;
       this.#running ??= this.runIfDue()
         .catch(onError)
         .finally(() => {

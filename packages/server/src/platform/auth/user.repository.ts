@@ -1,6 +1,6 @@
 import { isRole, type Role } from '@slipway/model';
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Db } from '../database.js';
+import { type Db, selectRowById } from '../database.js';
 import type { UsersTable } from './auth.table.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -47,7 +47,7 @@ export interface UserListFilter {
 
 export const userRepository = {
   async findById(db: Db, id: number): Promise<UserRow | undefined> {
-    return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return selectRowById(db, 'users', id);
   },
 
   async findByUsername(db: Db, username: string): Promise<UserRow | undefined> {

@@ -24,9 +24,28 @@ export const requestMetrics = fp<{ registry: Registry }>(async (app: FastifyInst
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // prom-client hashes a label object on every inc/observe; the children for each
+  // method/route/status are looked up once and kept (the set is bounded by the route table).
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(seconds: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const method = request.method;
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const status = String(reply.statusCode);
+    const routeKey = `${method} ${route}`;
+    const countKey = `${routeKey} ${status}`;
+    let counter = counters.get(countKey);
+    if (!counter) {
+      counter = requests.labels({ method, route, status });
+      counters.set(countKey, counter);
+    }
+    let timer = timers.get(routeKey);
+    if (!timer) {
+      timer = duration.labels({ method, route });
+      timers.set(routeKey, timer);
+    }
+    counter.inc();
+    timer.observe(reply.elapsedTime / 1000);
+    done();
   });
 });

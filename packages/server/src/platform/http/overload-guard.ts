@@ -205,23 +205,27 @@ export const overloadGuard = fp<OverloadGuardOptions>(async (app: FastifyInstanc
   const counted = Symbol('overloadGuardCounted');
   type Counted = { [counted]?: boolean };
 
-  app.addHook('onRequest', async (request) => {
-    if (EXEMPT_PATHS.has(request.url)) return;
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (EXEMPT_PATHS.has(request.url)) return done();
     arrivals++;
     let reason: 'event_loop' | 'in_flight' | undefined;
     if (!detector.admit(Math.random())) reason = 'event_loop';
     else if (maxInFlight > 0 && inFlight >= maxInFlight) reason = 'in_flight';
     if (reason) {
       shed.inc({ reason });
-      throw new AppError(
-        'UNAVAILABLE',
-        'The server is overloaded; retry after the number of seconds in Retry-After',
-        { reason },
-        { 'retry-after': retryAfter },
+      return done(
+        new AppError(
+          'UNAVAILABLE',
+          'The server is overloaded; retry after the number of seconds in Retry-After',
+          { reason },
+          { 'retry-after': retryAfter },
+        ),
       );
     }
     inFlight++;
     (request as unknown as Counted)[counted] = true;
+    done();
   });
   // onResponse runs once per request that got an answer, onRequestAbort when the client left
   // first; the flag makes sure each admitted request is released exactly once.
@@ -232,13 +236,15 @@ export const overloadGuard = fp<OverloadGuardOptions>(async (app: FastifyInstanc
     inFlight--;
     return true;
   };
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // Time from arrival to answer: with PostgreSQL, the wait for a pool connection shows here
     // (the event loop itself is idle while requests queue for the database).
     if (release(request) && responseTimes.length < MAX_RESPONSE_SAMPLES) responseTimes.push(reply.elapsedTime);
+    done();
   });
-  app.addHook('onRequestAbort', async (request) => {
+  app.addHook('onRequestAbort', (request, done) => {
     release(request);
+    done();
   });
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);

@@ -37,8 +37,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 });
 
 export const securityHeaders = fp(async (app: FastifyInstance) => {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks (here and in the other per-request plugins): an async hook costs a
+  // promise and a microtask turn on every request, measurable on a simple GET.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
+    done();
   });
 });

@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { InputError } from '../errors.js';
+import { lazyValidator } from './schema-compilers.js';
 
 /** A UTF-16 surrogate without its partner: text that cannot be stored as UTF-8 and read back the same. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -50,8 +51,9 @@ export function registerValidation(app: FastifyInstance): void {
   const textAjv = new Ajv({ ...common, coerceTypes: 'array' });
   addFormats.default(bodyAjv);
   addFormats.default(textAjv);
+  // Compiled on first use (see schema-compilers.ts): most routes are never called by a process.
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? bodyAjv.compile(schema) : textAjv.compile(schema),
+    lazyValidator(() => (httpPart === 'body' ? bodyAjv.compile(schema) : textAjv.compile(schema))),
   );
 
   // JSON is the body type of the API (a route that takes another, like the NDJSON import,
@@ -62,18 +64,19 @@ export function registerValidation(app: FastifyInstance): void {
   // PostgreSQL cannot store U+0000 in text and no Slipway value needs it: refuse it as invalid
   // input on every route and both databases, instead of failing in SQL with a 500. Lone
   // surrogates likewise: stored, they would silently turn into U+FFFD.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const parts = { querystring: request.query, params: request.params, body: request.body };
     for (const [part, value] of Object.entries(parts)) {
       const problem = textProblem(value);
       if (problem === 'nul') {
-        throw new InputError(`The ${part} contains a NUL character (U+0000), which Slipway does not accept`, {
-          part,
-        });
+        done(new InputError(`The ${part} contains a NUL character (U+0000), which Slipway does not accept`, { part }));
+        return;
       }
       if (problem === 'surrogate') {
-        throw new InputError(`The ${part} contains a lone UTF-16 surrogate, which is not Unicode text`, { part });
+        done(new InputError(`The ${part} contains a lone UTF-16 surrogate, which is not Unicode text`, { part }));
+        return;
       }
     }
+    done();
   });
 }
