@@ -34,3 +34,36 @@ export function objectId(kind: string, example: number): (value: string) => numb
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A date-time as the user typed it (`2026-12-15T22:00Z`, `2026-12-15 22:00`), as ISO-8601 UTC (UTC unless an offset is given). */
+export function instant(value: string): string {
+  const normalised = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(value) ? value.replace(' ', 'T') : value;
+  const ms = Date.parse(
+    /[zZ]|[+-]\d{2}:?\d{2}$/.test(normalised) || !normalised.includes('T') ? normalised : `${normalised}Z`,
+  );
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError('expected a date-time like 2026-12-15T22:00Z (UTC unless an offset is given)');
+  return new Date(ms).toISOString();
+}
+
+/** A whole number from `min` to `max` (a duration in minutes, a percentage…). */
+export function wholeNumberIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** Free text of `min` to `max` characters once trimmed (a reason, a comment). */
+export function textOfLength(min: number, max: number): (value: string) => string {
+  return (value) => {
+    const text = value.trim();
+    if (text.length < min || text.length > max) {
+      throw new InvalidArgumentError(`expected ${min} to ${max} characters (got ${text.length})`);
+    }
+    return text;
+  };
+}

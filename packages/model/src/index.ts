@@ -1,3 +1,4 @@
+export * from './break-glass.js';
 export * from './changes.js';
 export * from './cmdb.js';
 export * from './dora.js';
@@ -11,3 +12,4 @@ export * from './policy.js';
 export * from './releases.js';
 export * from './roles.js';
 export * from './rollouts.js';
+export * from './teams.js';

@@ -115,11 +115,17 @@ export const PERMISSIONS = {
   },
   'rollouts.execute': {
     roles: ['admin', 'release_manager'],
-    description: 'Start, pause, resume, abort, activate and back out rollouts',
+    description: 'Start, pause, resume, abort and back out rollouts; request, cancel and deactivate activations',
   },
   'rollouts.confirm': {
     roles: ['release_manager', 'engineer'],
     description: 'Confirm manual rollout steps and health gates',
+  },
+  // The go-live of a dormant release is authorised by the change authority, as releases and
+  // changes are: those who deploy (release managers) ask, change managers or CAB members decide.
+  'rollouts.approve': {
+    roles: ['change_manager', 'cab_member'],
+    description: "Approve or reject the activation of a dormant rollout (never one's own request or rollout)",
   },
   'incidents.read': {
     roles: ['admin', 'release_manager', 'change_manager', 'cab_member', 'engineer', 'auditor'],
@@ -137,9 +143,22 @@ export const PERMISSIONS = {
     roles: ['admin'],
     description: 'Manage webhook subscriptions and the outbound allow-list',
   },
+  'teams.admin': {
+    roles: ['admin'],
+    description: 'Create and rename teams and set their members (team-scoped changes and releases)',
+  },
   'rollouts.executables': {
     roles: ['admin'],
     description: 'Manage the allow-list of executables that rollout command steps and gates may run',
+  },
+  'break_glass.use': {
+    roles: ['admin'],
+    description:
+      "Start and end a break-glass elevation of one's own account: time-boxed, audited and flagged (docs/security.md)",
+  },
+  'break_glass.read': {
+    roles: ['admin', 'auditor'],
+    description: 'List break-glass elevations: who, why, when, and how they ended',
   },
 } as const satisfies Record<string, { roles: readonly Role[]; description: string }>;
 

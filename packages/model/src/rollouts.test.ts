@@ -42,6 +42,19 @@ describe('rollout states as data', () => {
     expect(rolloutActionsFrom('paused', 'phased').sort()).toEqual(['abort', 'backout', 'resume']);
     expect(rolloutActionsFrom('dormant', 'dormant').sort()).toEqual(['activate', 'backout']);
     expect(rolloutActionsFrom('completed', 'dormant').sort()).toEqual(['backout', 'deactivate']);
+    // Activation: requested first (no open request), then approved, rejected or cancelled while
+    // pending; once scheduled only cancelled; never on another strategy.
+    expect(rolloutActionsFrom('dormant', 'dormant', 'pending').sort()).toEqual([
+      'approve_activation',
+      'backout',
+      'cancel_activation',
+      'reject_activation',
+    ]);
+    expect(rolloutActionsFrom('dormant', 'dormant', 'scheduled').sort()).toEqual(['backout', 'cancel_activation']);
+    expect(rolloutActionsFrom('dormant', 'canary')).toEqual(['backout']);
+    expect(findRolloutTransition('activate', 'dormant', 'pending')).toBeUndefined();
+    expect(findRolloutTransition('approve_activation', 'dormant', 'pending')?.to).toBe('activating');
+    expect(findRolloutTransition('approve_activation', 'dormant', null)).toBeUndefined();
     expect(rolloutActionsFrom('completed', 'canary')).toEqual(['backout']);
     expect(rolloutActionsFrom('backed_out', 'canary')).toEqual([]);
     expect(findRolloutTransition('resume', 'running')).toBeUndefined();

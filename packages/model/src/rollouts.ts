@@ -1,6 +1,7 @@
 /**
  * Rollouts as data: the states of a rollout, its waves, targets and steps; the transitions people
- * may take (pause, resume, abort, back out, confirm, activate, deactivate); the strategies and how
+ * may take (pause, resume, abort, back out, confirm, request / approve / reject / cancel an
+ * activation, deactivate); the states of an activation request; the strategies and how
  * they cut targets into waves (a pure function); health gates, failure thresholds, executors and
  * the placeholders of argv and URL templates. The server's engine enforces exactly this; the CLI
  * and the UI read it to offer only what is possible.
@@ -15,7 +16,11 @@ export const ROLLOUT_STATES = [
   'paused',
   /** A manual health gate or manual steps wait for a person. */
   'awaiting_confirmation',
-  /** Dormant strategy: installed (inactive) everywhere; `activate` is the next, separate step. */
+  /**
+   * Dormant strategy: installed (inactive) everywhere. Activation is the next, separate step: a
+   * release manager requests it (now or at a time), a second person with `rollouts.approve`
+   * approves it, and only then (or at the time) the engine activates.
+   */
   'dormant',
   'activating',
   'deactivating',
@@ -41,14 +46,49 @@ export const ACTIVE_ROLLOUT_STATES: readonly RolloutState[] = [
 ];
 export const TERMINAL_ROLLOUT_STATES: readonly RolloutState[] = ['completed', 'aborted', 'backed_out', 'failed'];
 
-export const ROLLOUT_ACTIONS = ['pause', 'resume', 'abort', 'backout', 'confirm', 'activate', 'deactivate'] as const;
+export const ROLLOUT_ACTIONS = [
+  'pause',
+  'resume',
+  'abort',
+  'backout',
+  'confirm',
+  /** Request the activation of a dormant rollout (now, or at a time); nothing changes until it is approved. */
+  'activate',
+  'approve_activation',
+  'reject_activation',
+  'cancel_activation',
+  'deactivate',
+] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/**
+ * The life of an activation request (rollout_activations). `pending` waits for an approver;
+ * `scheduled` is approved and waits for its time (a durable job); `activated` started the
+ * activation; `rejected` and `cancelled` were decided by people; `blocked` was due but a freeze
+ * or the rollout's windows refused it at that moment (a new request is needed).
+ */
+export const ACTIVATION_REQUEST_STATES = [
+  'pending',
+  'scheduled',
+  'activated',
+  'rejected',
+  'cancelled',
+  'blocked',
+] as const;
+export type ActivationRequestState = (typeof ACTIVATION_REQUEST_STATES)[number];
+/** A rollout has at most one request in these states (a second request is refused, 409). */
+export const OPEN_ACTIVATION_STATES: readonly ActivationRequestState[] = ['pending', 'scheduled'];
 
 export interface RolloutTransition {
   action: RolloutAction;
   from: readonly RolloutState[];
   /** The state the action leads to (the engine takes it from there). */
   to: RolloutState;
+  /**
+   * For the activation actions: the state the rollout's open activation request must be in
+   * (`none`: there must be no open request). Absent: the request does not matter.
+   */
+  request?: 'none' | readonly ActivationRequestState[];
   description: string;
 }
 
@@ -82,8 +122,31 @@ export const ROLLOUT_TRANSITIONS: readonly RolloutTransition[] = [
   {
     action: 'activate',
     from: ['dormant'],
+    to: 'dormant',
+    request: 'none',
+    description: 'Request the activation (now or at a time in an allowed window); a second person approves it',
+  },
+  {
+    action: 'approve_activation',
+    from: ['dormant'],
     to: 'activating',
-    description: 'Switch the installed, inactive release on everywhere',
+    request: ['pending'],
+    description:
+      'Approve the requested activation: it starts now, or at its time (neither the requester nor the rollout starter)',
+  },
+  {
+    action: 'reject_activation',
+    from: ['dormant'],
+    to: 'dormant',
+    request: ['pending'],
+    description: 'Reject the requested activation, with a reason',
+  },
+  {
+    action: 'cancel_activation',
+    from: ['dormant'],
+    to: 'dormant',
+    request: ['pending', 'scheduled'],
+    description: 'Withdraw a pending request or call off a scheduled activation',
   },
   {
     action: 'deactivate',
@@ -93,17 +156,43 @@ export const ROLLOUT_TRANSITIONS: readonly RolloutTransition[] = [
   },
 ];
 
-export function rolloutActionsFrom(state: RolloutState, strategy: RolloutStrategyKind): RolloutAction[] {
+const DORMANT_ONLY: readonly RolloutAction[] = [
+  'activate',
+  'approve_activation',
+  'reject_activation',
+  'cancel_activation',
+  'deactivate',
+];
+
+function requestMatches(t: RolloutTransition, request: ActivationRequestState | null): boolean {
+  if (t.request === undefined) return true;
+  if (t.request === 'none') return request === null;
+  return request !== null && t.request.includes(request);
+}
+
+/**
+ * What a person may do now. `request` is the state of the rollout's open activation request
+ * (pending or scheduled), null when there is none.
+ */
+export function rolloutActionsFrom(
+  state: RolloutState,
+  strategy: RolloutStrategyKind,
+  request: ActivationRequestState | null = null,
+): RolloutAction[] {
   return ROLLOUT_TRANSITIONS.filter(
     (t) =>
       t.from.includes(state) &&
-      (t.action !== 'deactivate' || strategy === 'dormant') &&
-      (t.action !== 'activate' || strategy === 'dormant'),
+      requestMatches(t, request) &&
+      (!DORMANT_ONLY.includes(t.action) || strategy === 'dormant'),
   ).map((t) => t.action);
 }
 
-export function findRolloutTransition(action: RolloutAction, state: RolloutState): RolloutTransition | undefined {
-  return ROLLOUT_TRANSITIONS.find((t) => t.action === action && t.from.includes(state));
+export function findRolloutTransition(
+  action: RolloutAction,
+  state: RolloutState,
+  request: ActivationRequestState | null = null,
+): RolloutTransition | undefined {
+  return ROLLOUT_TRANSITIONS.find((t) => t.action === action && t.from.includes(state) && requestMatches(t, request));
 }
 
 /** What the engine is doing for a rollout. */
@@ -480,6 +569,12 @@ export const ROLLOUT_EVENT_TYPES = [
   'rollout.aborted',
   'rollout.backout_started',
   'rollout.backed_out',
+  'rollout.activation_requested',
+  'rollout.activation_approved',
+  'rollout.activation_rejected',
+  'rollout.activation_cancelled',
+  /** A scheduled activation came due while a freeze or the rollout's windows forbade it. */
+  'rollout.activation_blocked',
   'rollout.activated',
   'rollout.deactivated',
   'rollout.failed',

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { BREAK_GLASS_EVENTS } from '@slipway/model';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { backoutRoutes } from './backout/backout.routes.js';
@@ -24,6 +25,8 @@ import { CheckpointStore } from './platform/audit/checkpoint-store.js';
 import { authRoutes } from './platform/auth/auth.routes.js';
 import { AuthService } from './platform/auth/auth.service.js';
 import { type BootstrapResult, ensureInitialAdmin } from './platform/auth/bootstrap.js';
+import { breakGlassRoutes } from './platform/auth/break-glass.routes.js';
+import { BreakGlassService } from './platform/auth/break-glass.service.js';
 import { tokenRoutes } from './platform/auth/token.routes.js';
 import { TokenService } from './platform/auth/token.service.js';
 import { userRoutes } from './platform/auth/user.routes.js';
@@ -36,10 +39,11 @@ import { accessControl } from './platform/http/access-control.js';
 import { answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.js';
 import { idempotency } from './platform/http/idempotency.js';
 import { createMetricsRegistry, requestMetrics } from './platform/http/metrics.js';
+import { objectScope } from './platform/http/object-scope.js';
 import { overloadGuard } from './platform/http/overload-guard.js';
-import { ErrorResponse } from './platform/http/schemas.js';
 import { deferredChildLoggerFactory } from './platform/http/request-logger.js';
 import { buildSerializer } from './platform/http/schema-compilers.js';
+import { ErrorResponse } from './platform/http/schemas.js';
 import { securityHeaders } from './platform/http/security-headers.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { registerValidation } from './platform/http/validation.js';
@@ -48,6 +52,8 @@ import { InstanceRegistry } from './platform/instances/instance-registry.js';
 import { JobRunner } from './platform/jobs/job-runner.js';
 import { migrateToLatest } from './platform/migrator.js';
 import { withStartupLock } from './platform/startup-lock.js';
+import { teamRoutes } from './platform/teams/team.routes.js';
+import { TeamService } from './platform/teams/team.service.js';
 import { webhookRoutes } from './platform/webhooks/webhook.routes.js';
 import { WebhookService } from './platform/webhooks/webhook.service.js';
 import { policyRoutes } from './policy/policy.routes.js';
@@ -103,6 +109,7 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
   const audit = new AuditTrail(auditKeys, checkpoints, clock);
   const auth = new AuthService(database.db, audit, clock, config);
   const users = new UserService(database.db, audit, clock, () => auth.invalidateCachedTokens());
+  const teams = new TeamService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const tokens = new TokenService(database.db, audit, clock, () => auth.invalidateCachedTokens());
   const cmdb = createCmdbServices(database, audit, clock);
   const policy = new PolicyService(database.db, audit, clock);
@@ -112,6 +119,10 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     ...(config.jobLeaseSeconds !== undefined && { leaseMs: config.jobLeaseSeconds * 1000 }),
   });
   const webhooks = new WebhookService(database.db, audit, clock, jobs, auditKeys.macKey);
+  webhooks.registerEventTypes(BREAK_GLASS_EVENTS);
+  const breakGlass = new BreakGlassService(database.db, audit, clock, jobs, webhooks, () =>
+    auth.invalidateCachedTokens(),
+  );
   const calendar = new CalendarRegistry();
   const changes = createChangeServices(database, audit, clock, cmdb, policy, webhooks, calendar);
   const releases = createReleaseServices(config, database, audit, clock, {
@@ -146,6 +157,7 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     checkpoints,
     auth,
     users,
+    teams,
     tokens,
     cmdb,
     policy,
@@ -158,6 +170,7 @@ export async function createContext(config: SlipwayConfig, options: BuildOptions
     releases,
     rollouts,
     backout,
+    breakGlass,
   };
 }
 
@@ -262,12 +275,16 @@ async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Prom
     });
   }
   await app.register(accessControl, { auth: ctx.auth });
+  // Team scoping of changes, releases and rollouts: after authentication, before idempotency replays.
+  await app.register(objectScope, { db: database.db });
   // This instance in `instances` (heartbeats): lets the others see which in-progress work died with it.
   const instance = new InstanceRegistry(database.db, ctx.clock, ctx.jobs.workerId, SLIPWAY_VERSION);
   await app.register(idempotency, {
     db: database.db,
     clock: ctx.clock,
     owner: instance.id,
+    // Marks a key carried out in the write's own transaction (exactly once across crashes).
+    audit: ctx.audit,
     // Keyed digests: a stored request digest must not let a database reader test password guesses.
     hashKey: Buffer.from(
       crypto.hkdfSync('sha256', ctx.auditKeys.macKey, Buffer.alloc(0), 'slipway idempotency digest', 32),
@@ -276,7 +293,9 @@ async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Prom
 
   await app.register(systemRoutes, { registry: metrics, isReady: () => ready, version: SLIPWAY_VERSION });
   await app.register(authRoutes, ctx);
+  await app.register(breakGlassRoutes, ctx);
   await app.register(userRoutes, ctx);
+  await app.register(teamRoutes, ctx);
   await app.register(tokenRoutes, ctx);
   await app.register(auditRoutes, ctx);
   await app.register(cmdbRoutes, ctx);
@@ -307,8 +326,9 @@ async function buildUnlocked(config: SlipwayConfig, options: BuildOptions): Prom
   if (config.demo) await seedLibraryDemo(ctx, app.log);
   if (config.demo) await seedChangeDemo(ctx, app.log);
   if (config.demo) await seedReleaseDemo(ctx, app.log);
-  if (config.demo) await seedRolloutDemo(ctx, app.log);
   if (config.demo) await seedMeasurementDemo(ctx, measurement, app.log);
+  // Last: its stories run in the background, so they must not compete with the seeding above.
+  if (config.demo) await seedRolloutDemo(ctx, app.log);
 
   // Sign the chain head into the checkpoint file shortly after every change (see audit/README.md).
   const checkpointTimer = setInterval(() => {

@@ -8,6 +8,7 @@ import { RequirePermission, RequireSession } from './components/route-guards.js'
 import { LibraryLayout } from './library/library-layout.js';
 import { AccountPage } from './pages/account-page.js';
 import { ArtifactPage } from './pages/artifact-page.js';
+import { ArtifactUploadPage } from './pages/artifact-upload-page.js';
 import { ArtifactsPage } from './pages/artifacts-page.js';
 import { AuditPage } from './pages/audit-page.js';
 import { BaselineDiffPageRoute } from './pages/baseline-diff-page.js';
@@ -25,6 +26,7 @@ import { CompliancePage } from './pages/compliance-page.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import { DataQualityPage } from './pages/data-quality-page.js';
 import { HardwarePage } from './pages/hardware-page.js';
+import { IncidentsPage } from './pages/incidents-page.js';
 import { LoginPage } from './pages/login-page.js';
 import { MaturityPage } from './pages/maturity-page.js';
 import { MetricsPage } from './pages/metrics-page.js';
@@ -120,6 +122,14 @@ export function App() {
               }
             />
             <Route
+              path="incidents"
+              element={
+                <RequirePermission permission="incidents.read">
+                  <IncidentsPage />
+                </RequirePermission>
+              }
+            />
+            <Route
               path="maturity"
               element={
                 <RequirePermission permission="metrics.read">
@@ -149,6 +159,14 @@ export function App() {
                 element={
                   <RequirePermission permission="library.read">
                     <ArtifactsPage />
+                  </RequirePermission>
+                }
+              />
+              <Route
+                path="artifacts/new"
+                element={
+                  <RequirePermission permission="library.write">
+                    <ArtifactUploadPage />
                   </RequirePermission>
                 }
               />

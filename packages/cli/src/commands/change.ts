@@ -14,6 +14,7 @@ import { resolveCiId } from '../cmdb-api.js';
 import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
+import { resolveTeamId } from './team.js';
 
 type Change = paths['/api/v1/changes/{id}']['get']['responses'][200]['content']['application/json'];
 type ConflictReport = paths['/api/v1/changes/conflicts']['get']['responses'][200]['content']['application/json'];
@@ -36,6 +37,7 @@ interface CreateOptions extends JsonOption {
   backout?: string;
   release?: number;
   template?: number;
+  team?: string;
 }
 
 interface ListOptions extends JsonOption {
@@ -208,10 +210,12 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
       .option('--backout <text>', 'the back-out plan')
       .option('--release <id>', 'the release it authorises', positiveInt)
       .option('--template <id>', 'the standard-change template (for --type standard)', positiveInt)
+      .option('--team <team>', 'the owning team (id or name; one you belong to); default organisation-wide')
       .option('--json', 'print JSON'),
   ).action(async (options: CreateOptions) => {
     const { api } = apiClient(options, io);
     const ciIds = await Promise.all((options.ci ?? []).map((ref) => resolveCiId(api, ref)));
+    const teamId = options.team === undefined ? undefined : await resolveTeamId(api, options.team);
     const created = await unwrap(
       api.POST('/api/v1/changes', {
         body: {
@@ -226,6 +230,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
           ...(options.backout !== undefined && { backoutPlan: options.backout }),
           ...(options.release !== undefined && { releaseId: options.release }),
           ...(options.template !== undefined && { templateId: options.template }),
+          ...(teamId !== undefined && { teamId }),
         },
       }),
     );

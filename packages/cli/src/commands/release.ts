@@ -28,6 +28,7 @@ import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { streamedBody } from '../streaming-body.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
+import { resolveTeamId } from './team.js';
 
 type Body<Path extends keyof paths, Method extends 'get' | 'post'> = paths[Path] extends {
   [M in Method]: { responses: { [S in 200 | 201]?: { content: { 'application/json': infer B } } } };
@@ -60,6 +61,7 @@ interface CreateOptions extends JsonOption {
   implementer?: number;
   strategy?: RolloutStrategy;
   knownIssues?: string;
+  team?: string;
 }
 
 interface ListOptions extends JsonOption {
@@ -298,11 +300,13 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       .option('--implementer <id>', 'user id of who implements it', positiveInt)
       .option('--strategy <strategy>', ROLLOUT_STRATEGIES.join(', '), oneOf(ROLLOUT_STRATEGIES))
       .option('--known-issues <text>', 'known issues (go into the release notes)')
+      .option('--team <team>', 'the owning team (id or name; one you belong to); default organisation-wide')
       .option('--json', 'print JSON'),
   ).action(async (options: CreateOptions) => {
     if (options.unit === undefined && options.unitCi === undefined) throw new CliError('Give --unit or --unit-ci');
     const { api } = apiClient(options, io);
     const unitCiId = options.unitCi === undefined ? undefined : await resolveCiId(api, options.unitCi);
+    const teamId = options.team === undefined ? undefined : await resolveTeamId(api, options.team);
     const created = await explained(
       io,
       unwrap(
@@ -321,6 +325,7 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
             ...(options.implementer !== undefined && { implementerId: options.implementer }),
             ...(options.strategy !== undefined && { rolloutStrategy: options.strategy }),
             ...(options.knownIssues !== undefined && { knownIssues: options.knownIssues }),
+            ...(teamId !== undefined && { teamId }),
           },
         }),
       ),

@@ -1,7 +1,7 @@
 import type { Role } from '@slipway/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReleaseOrg, setupReleaseOrg } from '../../../server/src/test-support/release-kit.js';
-import { approvedRelease, desktops } from '../../../server/src/test-support/rollout-kit.js';
+import { approvedRelease, desktops, inState, waitFor } from '../../../server/src/test-support/rollout-kit.js';
 import type { TestApp } from '../../../server/src/test-support/test-app.js';
 import { ADMIN_TOKEN, slipway, startTestServer, type TestServer } from '../test-support/cli-harness.js';
 import { parseThreshold } from './rollout.js';
@@ -49,12 +49,13 @@ describe('slipway rollout … against a real server', () => {
   let org: ReleaseOrg;
   let env: Record<string, string>;
   let releaseId: number;
+  let fleet: number[];
 
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     const t = asTestApp(server);
     org = await setupReleaseOrg(t);
-    const fleet = await desktops(t, 'CLI-DT', 6, ['AMS', 'RTM', 'HAM'], org.cis.zoomOld);
+    fleet = await desktops(t, 'CLI-DT', 6, ['AMS', 'RTM', 'HAM'], org.cis.zoomOld);
     releaseId = (await approvedRelease(t, org, fleet, { product: 'Zoom' })).id;
     env = { SLIPWAY_URL: server.url, SLIPWAY_TOKEN: org.users.rita.token };
   });
@@ -119,5 +120,69 @@ describe('slipway rollout … against a real server', () => {
     const refused = await slipway(['rollout', 'resume', id], { env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/ILLEGAL_TRANSITION|cannot go/);
+  });
+
+  it('requests, cancels, rejects and approves the activation of a dormant rollout as two different people', async () => {
+    const t = asTestApp(server);
+    const dormantRelease = await approvedRelease(t, org, fleet.slice(0, 2), { element: 'messaging', product: 'Kafka' });
+    const started = await slipway(
+      [
+        'rollout',
+        'start',
+        String(dormantRelease.id),
+        '--env',
+        'production',
+        '--strategy',
+        'dormant',
+        '--latency',
+        '1',
+        '--json',
+      ],
+      { env },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const id = String(started.json<{ id: number }>().id);
+    await waitFor(t, Number(id), inState('dormant'));
+    const carl = { ...env, SLIPWAY_TOKEN: org.users.carl.token };
+
+    const bogus = await slipway(['rollout', 'activate', id, '--at', 'soon'], { env });
+    expect(bogus.code).not.toBe(0);
+    expect(bogus.stderr).toMatch(/expected a date-time/);
+    const past = await slipway(['rollout', 'activate', id, '--at', '2020-01-01T00:00Z'], { env });
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(/activateAt must lie in the future/);
+
+    const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const asked = await slipway(['rollout', 'activate', id, '--at', later, '--note', 'after the consumers'], { env });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toMatch(/asked by rita for .*: waiting for approval/);
+    expect(asked.stdout).toMatch(/Next: .*approve_activation/);
+    const own = await slipway(['rollout', 'approve-activation', id], { env });
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/403|FORBIDDEN|rollouts\.approve/);
+    const scheduled = await slipway(['rollout', 'approve-activation', id, '--note', 'ok'], { env: carl });
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(scheduled.stdout).toMatch(/approved by carl, scheduled/);
+    const cancelled = await slipway(['rollout', 'cancel-activation', id, '--reason', 'consumers late'], { env });
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.stdout).toMatch(/cancelled by rita: consumers late/);
+
+    await slipway(['rollout', 'activate', id], { env });
+    const noReason = await slipway(['rollout', 'reject-activation', id], { env: carl });
+    expect(noReason.code).not.toBe(0);
+    const rejected = await slipway(['rollout', 'reject-activation', id, '--reason', 'not today'], { env: carl });
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toMatch(/rejected by carl: not today/);
+
+    await slipway(['rollout', 'activate', id], { env });
+    const approved = await slipway(['rollout', 'approve-activation', id], { env: carl });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/approved by carl, activated/);
+    await waitFor(t, Number(id), inState('completed'));
+    const history = await slipway(['rollout', 'activations', id], { env });
+    expect(history.stdout.trim().split('\n')).toHaveLength(3);
+    expect(history.stdout).toMatch(
+      /^Activation \d+ asked by rita for as soon as it is approved: approved by carl, activated/,
+    );
   });
 });

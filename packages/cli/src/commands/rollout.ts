@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
+import { instant } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { positiveInteger } from './token.js';
 
@@ -127,6 +128,8 @@ function summary(r: Rollout): string[] {
     `Targets ${r.totals.targets}: ${r.totals.deployed} deployed, ${r.totals.failed} failed, ${r.totals.backedOut} backed out, ${r.totals.pending} pending`,
   ];
   if (r.reason) lines.push(`Reason: ${r.reason}`);
+  const a = r.activationRequest;
+  if (a) lines.push(activationLine(a));
   lines.push(
     formatTable(r.waves, [
       { header: 'WAVE', value: (w) => String(w.index) },
@@ -144,6 +147,26 @@ function summary(r: Rollout): string[] {
   );
   if (r.allowedActions.length > 0) lines.push(`Next: ${r.allowedActions.join(', ')}`);
   return lines;
+}
+
+type Activation = NonNullable<Rollout['activationRequest']>;
+
+/** One line on an activation request: who asked for when, and where it stands. */
+export function activationLine(a: Activation): string {
+  const when = a.activateAt ? `for ${a.activateAt}` : 'for as soon as it is approved';
+  const asked = `Activation ${a.id} asked by ${a.requestedBy} ${when}`;
+  switch (a.state) {
+    case 'pending':
+      return `${asked}: waiting for approval (change manager or CAB member, not ${a.requestedBy})`;
+    case 'scheduled':
+      return `${asked}: approved by ${a.decidedBy ?? '?'}, scheduled`;
+    case 'activated':
+      return `${asked}: approved by ${a.decidedBy ?? '?'}, activated ${a.activatedAt ?? ''}`.trimEnd();
+    case 'rejected':
+      return `${asked}: rejected by ${a.decidedBy ?? '?'}: ${a.closedReason ?? ''}`;
+    default:
+      return `${asked}: ${a.state}${a.closedBy ? ` by ${a.closedBy}` : ''}${a.closedReason ? `: ${a.closedReason}` : ''}`;
+  }
 }
 
 /** Parses a text/event-stream body into events, calling `onEvent` for each complete one. */
@@ -206,7 +229,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       .option('--on-failure <policy>', 'pause or backout')
       .option('--gate-url <url>', 'an HTTP health gate after each wave')
       .option('--manual-gate', 'a person confirms each wave')
-      .option('--at <time>', 'start at this ISO-8601 time')
+      .option('--at <time>', 'start at this ISO-8601 time', instant)
       .option('--json', 'print JSON'),
   ).action(async (release: number, options: StartOptions) => {
     const { api } = apiClient(options, io);
@@ -326,13 +349,12 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       printLines(io, `The stream ended while the rollout is ${last.state}.`);
   });
 
-  for (const action of ['pause', 'resume', 'abort', 'activate', 'deactivate', 'backout'] as const) {
+  for (const action of ['pause', 'resume', 'abort', 'deactivate', 'backout'] as const) {
     const description = {
       pause: 'Pause: no new targets start',
       resume: 'Resume a paused rollout (failed targets of the wave are tried again)',
       abort: 'Abort for good without backing out',
-      activate: 'Dormant: switch the installed release on',
-      deactivate: 'Dormant: switch it off again',
+      deactivate: 'Dormant: switch it off again (activating again needs a new request and approval)',
       backout: 'Back out the changed targets in reverse wave order and restore the CMDB (needs --reason)',
     }[action];
     const command = rollout
@@ -354,6 +376,98 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       else printLines(io, ...summary(r));
     });
   }
+
+  withApiOptions(
+    rollout
+      .command('activate')
+      .description('Dormant: request the activation, now or --at a time; someone else approves it (approve-activation)')
+      .argument('<id>', 'the rollout id', positiveInteger)
+      .option('--at <time>', 'activate at this time (ISO-8601; inside the rollout windows, outside freezes)', instant)
+      .option('--note <text>', 'why now, for the approver')
+      .option('--json', 'print JSON'),
+  ).action(async (id: number, options: JsonOption & { at?: string; note?: string }) => {
+    const { api } = apiClient(options, io);
+    const r = await unwrap(
+      api.POST('/api/v1/rollouts/{id}/activate', {
+        params: { path: { id } },
+        body: { ...(options.at && { activateAt: options.at }), ...(options.note && { note: options.note }) },
+      }),
+    );
+    if (options.json) printJson(io, r);
+    else printLines(io, ...summary(r), `Approve it (someone else): slipway rollout approve-activation ${r.id}`);
+  });
+
+  withApiOptions(
+    rollout
+      .command('approve-activation')
+      .description('Dormant: approve the requested activation (it starts now, or at its time)')
+      .argument('<id>', 'the rollout id', positiveInteger)
+      .option('--note <text>', 'a comment on the decision')
+      .option('--json', 'print JSON'),
+  ).action(async (id: number, options: JsonOption & { note?: string }) => {
+    const { api } = apiClient(options, io);
+    const r = await unwrap(
+      api.POST('/api/v1/rollouts/{id}/activation/approve', {
+        params: { path: { id } },
+        body: options.note ? { note: options.note } : {},
+      }),
+    );
+    if (options.json) printJson(io, r);
+    else printLines(io, ...summary(r));
+  });
+
+  withApiOptions(
+    rollout
+      .command('reject-activation')
+      .description('Dormant: reject the requested activation')
+      .argument('<id>', 'the rollout id', positiveInteger)
+      .requiredOption('--reason <text>', 'why')
+      .option('--json', 'print JSON'),
+  ).action(async (id: number, options: JsonOption & { reason: string }) => {
+    if (!options.reason.trim()) throw new CliError('reject-activation needs --reason "<why>"');
+    const { api } = apiClient(options, io);
+    const r = await unwrap(
+      api.POST('/api/v1/rollouts/{id}/activation/reject', {
+        params: { path: { id } },
+        body: { reason: options.reason },
+      }),
+    );
+    if (options.json) printJson(io, r);
+    else printLines(io, ...summary(r));
+  });
+
+  withApiOptions(
+    rollout
+      .command('cancel-activation')
+      .description('Dormant: withdraw a pending activation request or call off a scheduled one')
+      .argument('<id>', 'the rollout id', positiveInteger)
+      .option('--reason <text>', 'why')
+      .option('--json', 'print JSON'),
+  ).action(async (id: number, options: JsonOption & { reason?: string }) => {
+    const { api } = apiClient(options, io);
+    const r = await unwrap(
+      api.POST('/api/v1/rollouts/{id}/activation/cancel', {
+        params: { path: { id } },
+        body: options.reason ? { reason: options.reason } : {},
+      }),
+    );
+    if (options.json) printJson(io, r);
+    else printLines(io, ...summary(r));
+  });
+
+  withApiOptions(
+    rollout
+      .command('activations')
+      .description('Dormant: every activation request of a rollout and how it was decided')
+      .argument('<id>', 'the rollout id', positiveInteger)
+      .option('--json', 'print JSON'),
+  ).action(async (id: number, options: JsonOption) => {
+    const { api } = apiClient(options, io);
+    const page = await unwrap(api.GET('/api/v1/rollouts/{id}/activations', { params: { path: { id } } }));
+    if (options.json) printJson(io, page);
+    else if (page.items.length === 0) printLines(io, `Rollout ${id} has no activation requests.`);
+    else printLines(io, ...page.items.map(activationLine));
+  });
 
   withApiOptions(
     rollout

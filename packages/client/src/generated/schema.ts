@@ -2959,6 +2959,8 @@ export interface paths {
                     objectType?: string;
                     objectId?: string;
                     actorId?: number;
+                    /** @description Only entries written under this break-glass elevation */
+                    breakGlassId?: number;
                     action?: string;
                     from?: string;
                     to?: string;
@@ -2983,6 +2985,11 @@ export interface paths {
                                 actor: {
                                     id: number | null;
                                     name: string;
+                                    /** @description Present when the actor acted under a break-glass elevation (GET /api/v1/auth/break-glass) */
+                                    breakGlass?: {
+                                        id: number;
+                                        reason: string;
+                                    };
                                 };
                                 requestId: string | null;
                                 action: string;
@@ -3463,6 +3470,522 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/break-glass": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your active break-glass elevation, and every elevation newest first (admins and auditors) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Items per page */
+                    limit?: number;
+                    /** @description The `next` value of the previous page */
+                    cursor?: string;
+                    /** @description Only this user’s elevations */
+                    userId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The caller’s own active elevation, if any */
+                            current: {
+                                id: number;
+                                userId: number;
+                                username: string;
+                                reason: string;
+                                /** @description How the admin authenticated when starting it: token or session */
+                                via: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                /** @description True while it grants permissions */
+                                active: boolean;
+                                endedAt: string | null;
+                                endReason: "ended" | "expired" | null;
+                                endedBy: string | null;
+                            } | null;
+                            /** @description Every elevation, newest first */
+                            items: {
+                                id: number;
+                                userId: number;
+                                username: string;
+                                reason: string;
+                                /** @description How the admin authenticated when starting it: token or session */
+                                via: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                                /** @description True while it grants permissions */
+                                active: boolean;
+                                endedAt: string | null;
+                                endReason: "ended" | "expired" | null;
+                                endedBy: string | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a break-glass elevation of your own account: every permission, segregation of duties waived, every audit entry flagged; ends by itself after `minutes`
+         * @description Admins only. 409 while one is active. Audited as break_glass.start and published to webhooks as break_glass.started.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The emergency, stated anew each time (incident or change number, what must be done) */
+                        reason: string;
+                        /** @default 30 */
+                        minutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description A break-glass elevation: an admin’s time-boxed, audited emergency access */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            userId: number;
+                            username: string;
+                            reason: string;
+                            /** @description How the admin authenticated when starting it: token or session */
+                            via: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description True while it grants permissions */
+                            active: boolean;
+                            endedAt: string | null;
+                            endReason: "ended" | "expired" | null;
+                            endedBy: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        /** End your active break-glass elevation now (404 when none is active) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A break-glass elevation: an admin’s time-boxed, audited emergency access */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            userId: number;
+                            username: string;
+                            reason: string;
+                            /** @description How the admin authenticated when starting it: token or session */
+                            via: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description True while it grants permissions */
+                            active: boolean;
+                            endedAt: string | null;
+                            endReason: "ended" | "expired" | null;
+                            endedBy: string | null;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -3512,10 +4035,19 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "rollouts.executables")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "rollouts.approve" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "teams.admin" | "rollouts.executables" | "break_glass.use" | "break_glass.read")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
+                            /** @description The active break-glass elevation the permissions above include, or null */
+                            breakGlass: {
+                                id: number;
+                                reason: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                            } | null;
                             /** Format: date-time */
                             expiresAt: string;
                         };
@@ -3837,10 +4369,19 @@ export interface paths {
                                 updatedAt: string;
                                 version: number;
                             };
-                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "rollouts.executables")[];
+                            permissions: ("self.read" | "self.write" | "users.read" | "users.write" | "audit.read" | "metrics.read" | "cmdb.read" | "cmdb.write" | "cmdb.schema" | "policy.read" | "policy.write" | "library.read" | "library.write" | "library.approve" | "library.admin" | "hardware.read" | "hardware.write" | "changes.read" | "changes.write" | "changes.approve" | "changes.manage" | "releases.read" | "releases.write" | "releases.test" | "releases.approve" | "rollouts.read" | "rollouts.execute" | "rollouts.confirm" | "rollouts.approve" | "incidents.read" | "incidents.write" | "maturity.write" | "webhooks.manage" | "teams.admin" | "rollouts.executables" | "break_glass.use" | "break_glass.read")[];
                             via: "token" | "session";
                             /** @description Send as X-CSRF-Token on every cookie-authenticated write */
                             csrfToken: string | null;
+                            /** @description The active break-glass elevation the permissions above include, or null */
+                            breakGlass: {
+                                id: number;
+                                reason: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                expiresAt: string;
+                            } | null;
                         };
                     };
                 };
@@ -7875,6 +8416,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -8122,6 +8664,7 @@ export interface paths {
                         implementerId?: number | null;
                         backoutPlan?: string | null;
                         releaseId?: number | null;
+                        teamId?: number | null;
                     };
                 };
             };
@@ -8160,6 +8703,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -8441,6 +8985,7 @@ export interface paths {
                                     };
                                     backoutPlan: string | null;
                                     releaseId: number | null;
+                                    teamId: number | null;
                                     impact: {
                                         /** @description CIs reached downstream from the change's CIs (those not counted) */
                                         count: number;
@@ -8945,6 +9490,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -9226,6 +9772,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -9474,6 +10021,7 @@ export interface paths {
                         implementerId?: number | null;
                         backoutPlan?: string | null;
                         releaseId?: number | null;
+                        teamId?: number | null;
                     };
                 };
             };
@@ -9512,6 +10060,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -9970,6 +10519,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -10262,6 +10812,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -10724,6 +11275,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -11016,6 +11568,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -11308,6 +11861,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -11600,6 +12154,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -12266,6 +12821,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -12557,6 +13113,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -12849,6 +13406,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -13141,6 +13699,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -13433,6 +13992,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -13727,6 +14287,7 @@ export interface paths {
                             };
                             backoutPlan: string | null;
                             releaseId: number | null;
+                            teamId: number | null;
                             impact: {
                                 /** @description CIs reached downstream from the change's CIs (those not counted) */
                                 count: number;
@@ -29845,6 +30406,7 @@ export interface paths {
                                     username: string;
                                 } | null;
                                 currentEnvironment: string | null;
+                                teamId: number | null;
                                 requiredTests: {
                                     [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                                 };
@@ -30069,6 +30631,7 @@ export interface paths {
                         /** @enum {string} */
                         rolloutStrategy?: "big_bang" | "phased" | "canary" | "staging" | "dormant";
                         knownIssues?: string;
+                        teamId?: number | null;
                     };
                 };
             };
@@ -30113,6 +30676,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -30566,6 +31130,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -30781,6 +31346,7 @@ export interface paths {
                         implementerId?: number | null;
                         /** @enum {string} */
                         rolloutStrategy?: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                        teamId?: number | null;
                     };
                 };
             };
@@ -30825,6 +31391,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -31258,6 +31825,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -32306,6 +32874,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -32607,6 +33176,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -32880,6 +33450,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -33163,6 +33734,7 @@ export interface paths {
                                 };
                                 backoutPlan: string | null;
                                 releaseId: number | null;
+                                teamId: number | null;
                                 impact: {
                                     /** @description CIs reached downstream from the change's CIs (those not counted) */
                                     count: number;
@@ -34364,6 +34936,7 @@ export interface paths {
                                     username: string;
                                 } | null;
                                 currentEnvironment: string | null;
+                                teamId: number | null;
                                 requiredTests: {
                                     [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                                 };
@@ -34601,6 +35174,7 @@ export interface paths {
                                     };
                                     backoutPlan: string | null;
                                     releaseId: number | null;
+                                    teamId: number | null;
                                     impact: {
                                         /** @description CIs reached downstream from the change's CIs (those not counted) */
                                         count: number;
@@ -34860,6 +35434,11 @@ export interface paths {
                                     actor: {
                                         id: number | null;
                                         name: string;
+                                        /** @description Present when the actor acted under a break-glass elevation (GET /api/v1/auth/break-glass) */
+                                        breakGlass?: {
+                                            id: number;
+                                            reason: string;
+                                        };
                                     };
                                     requestId: string | null;
                                     action: string;
@@ -35246,6 +35825,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -37711,6 +38291,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -37798,7 +38400,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -40280,6 +40882,7 @@ export interface paths {
                                 username: string;
                             } | null;
                             currentEnvironment: string | null;
+                            teamId: number | null;
                             requiredTests: {
                                 [key: string]: ("performance" | "security" | "maintainability" | "supportability" | "reliability" | "availability" | "functionality" | "integration" | "acceptance")[];
                             };
@@ -40987,6 +41590,28 @@ export interface paths {
                                 pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                                 reason: string | null;
                                 activation: string | null;
+                                activationRequest: {
+                                    id: number;
+                                    rolloutId: number;
+                                    /**
+                                     * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                     * @enum {string}
+                                     */
+                                    state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                    activateAt: string | null;
+                                    requestedBy: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    note: string;
+                                    decidedBy: string | null;
+                                    decidedAt: string | null;
+                                    decisionNote: string | null;
+                                    activatedAt: string | null;
+                                    closedBy: string | null;
+                                    closedAt: string | null;
+                                    closedReason: string | null;
+                                    version: number;
+                                } | null;
                                 windows: {
                                     /** Format: date-time */
                                     start: string;
@@ -41074,7 +41699,7 @@ export interface paths {
                                     durationMs: number | null;
                                     backedOut: boolean;
                                 };
-                                allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                                allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                                 createdBy: string;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -41256,6 +41881,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -41343,7 +41990,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -41534,6 +42181,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -41621,7 +42290,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -41765,7 +42434,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dormant: switch the installed release on everywhere (a separate, separately authorised step) */
+        /**
+         * Dormant: request the activation, now or at activateAt; nothing is switched on until someone else approves
+         * @description Creates a pending activation request (the rollout stays dormant; its `activationRequest` shows it). `activateAt` must lie in the future (400), inside the rollout windows and outside every freeze covering its targets (422 DOMAIN_RULE, rule rollout.activation_window or rollout.activation_freeze). A rollout that is not dormant: 422 ILLEGAL_TRANSITION. A second open request: 409.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -41781,7 +42453,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        reason?: string;
+                        /**
+                         * Format: date-time
+                         * @description When to activate (ISO-8601, in the future, inside the rollout windows and outside freezes); omitted: as soon as it is approved
+                         */
+                        activateAt?: string;
+                        note?: string;
                     };
                 };
             };
@@ -41810,6 +42487,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -41897,7 +42596,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -42032,7 +42731,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/rollouts/{id}/backout": {
+    "/api/v1/rollouts/{id}/activation/approve": {
         parameters: {
             query?: never;
             header?: never;
@@ -42041,7 +42740,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Back out: reverse wave order, changed targets only, CMDB restored to the pre-rollout baseline (reason required) */
+        /**
+         * Approve the pending activation: it starts now, or a durable job starts it at its activateAt
+         * @description Change managers and CAB members (rollouts.approve). Neither the requester nor the person who started the rollout may approve (403 SOD_VIOLATION). The time is checked again against windows and freezes (422; the request stays pending). No pending request: 422.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -42057,7 +42759,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        reason?: string;
+                        note?: string;
                     };
                 };
             };
@@ -42086,6 +42788,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -42173,7 +42897,1086 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/activation/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a pending activation request or call off a scheduled activation
+         * @description No open (pending or scheduled) request: 422.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/activation/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject the pending activation, with a reason
+         * @description Same people and segregation of duties as approving (the requester withdraws with cancel instead). No pending request: 422.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why the activation is rejected */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
+                            createdBy: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/activations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every activation request of a rollout, newest first, with who decided what and when */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/{id}/backout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back out: reverse wave order, changed targets only, CMDB restored to the pre-rollout baseline (reason required) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A rollout of a release into an environment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            releaseId: number;
+                            environment: string;
+                            /** @enum {string} */
+                            strategy: "big_bang" | "phased" | "canary" | "staging" | "dormant";
+                            strategySpec: unknown;
+                            /** @description Executor settings (never the webhook secret) */
+                            executor: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            state: "scheduled" | "running" | "paused" | "awaiting_confirmation" | "dormant" | "activating" | "deactivating" | "completed" | "aborted" | "backing_out" | "backed_out" | "failed";
+                            /** @enum {string} */
+                            phase: "deploy" | "activate" | "deactivate" | "backout";
+                            pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
+                            reason: string | null;
+                            activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            scheduledAt: string | null;
+                            plannedStart: string | null;
+                            plannedEnd: string | null;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            backoutStartedAt: string | null;
+                            baselineId: number | null;
+                            prechecks: {
+                                [key: string]: unknown;
+                            };
+                            waves: {
+                                index: number;
+                                name: string;
+                                /** @enum {string} */
+                                action: "deploy" | "install" | "switch" | "activate" | "deactivate" | "backout";
+                                /** @enum {string} */
+                                state: "pending" | "running" | "baking" | "awaiting_confirmation" | "passed" | "failed";
+                                settings: {
+                                    /** @description Targets in flight at once (sliding window) */
+                                    concurrency: number;
+                                    /** @description Wait after the wave before its gates */
+                                    bakeMs: number;
+                                    gates: ({
+                                        /** @enum {string} */
+                                        kind: "http";
+                                        /** @description URL (template) on an allow-listed host. With a {ci.*} placeholder it is checked once per target of the wave; without, once for the wave */
+                                        url: string;
+                                        expectStatus?: number;
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "command";
+                                        /** @description Program (an absolute path on the executables allow-list) and arguments; never a shell. Each element is filled separately per target; placeholders: {ci.id} {ci.name} {ci.class} {ci.<attribute>} {release.id} {release.unit} {release.version} {rollout.id} {environment} {action} {idempotencyKey} */
+                                        argv: string[];
+                                        timeoutMs?: number;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "manual";
+                                        prompt?: string;
+                                    })[];
+                                    /** @description Exceeded when more targets fail than count, or a larger share than percent */
+                                    failureThreshold: {
+                                        count?: number;
+                                        percent?: number;
+                                    };
+                                    /**
+                                     * @description pause, or back out automatically
+                                     * @enum {string}
+                                     */
+                                    onFailure: "pause" | "backout";
+                                };
+                                pointOfNoReturn: boolean;
+                                targets: number;
+                                /** @description Targets of this wave per state */
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                startedAt: string | null;
+                                finishedAt: string | null;
+                                bakeUntil: string | null;
+                                gatePassedAt: string | null;
+                                gateResult: unknown;
+                                /** @description What-if impact of this wave: CIs and services its targets affect */
+                                impact: unknown;
+                            }[];
+                            totals: {
+                                targets: number;
+                                deployed: number;
+                                failed: number;
+                                backedOut: number;
+                                pending: number;
+                                running: number;
+                                downtimeMs: number;
+                            };
+                            kpis: {
+                                startDelayMs: number | null;
+                                endDelayMs: number | null;
+                                onTime: boolean | null;
+                                durationMs: number | null;
+                                backedOut: boolean;
+                            };
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -42362,6 +44165,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -42449,7 +44274,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -42593,7 +44418,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Dormant: switch an activated release off again */
+        /** Dormant: switch an activated release off again (a new activation needs a new request and approval) */
         post: {
             parameters: {
                 query?: never;
@@ -42638,6 +44463,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -42725,7 +44572,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -43241,6 +45088,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -43328,7 +45197,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -43517,6 +45386,28 @@ export interface paths {
                             pauseReason: ("manual" | "failure_threshold" | "gate_failed" | "window_closed" | "outside_window") | null;
                             reason: string | null;
                             activation: string | null;
+                            activationRequest: {
+                                id: number;
+                                rolloutId: number;
+                                /**
+                                 * @description pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "scheduled" | "activated" | "rejected" | "cancelled" | "blocked";
+                                activateAt: string | null;
+                                requestedBy: string;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                note: string;
+                                decidedBy: string | null;
+                                decidedAt: string | null;
+                                decisionNote: string | null;
+                                activatedAt: string | null;
+                                closedBy: string | null;
+                                closedAt: string | null;
+                                closedReason: string | null;
+                                version: number;
+                            } | null;
                             windows: {
                                 /** Format: date-time */
                                 start: string;
@@ -43604,7 +45495,7 @@ export interface paths {
                                 durationMs: number | null;
                                 backedOut: boolean;
                             };
-                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "deactivate")[];
+                            allowedActions: ("pause" | "resume" | "abort" | "backout" | "confirm" | "activate" | "approve_activation" | "reject_activation" | "cancel_activation" | "deactivate")[];
                             createdBy: string;
                             /** Format: date-time */
                             createdAt: string;
@@ -44473,6 +46364,975 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every team, with its member count and whether I belong to it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                name: string;
+                                memberCount: number;
+                                /** @description Whether the caller is a member */
+                                isMember: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a team (names are unique regardless of case) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Replays the first answer when the request is retried */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            memberCount: number;
+                            /** @description Whether the caller is a member */
+                            isMember: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One team */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            memberCount: number;
+                            /** @description Whether the caller is a member */
+                            isMember: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a team */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            memberCount: number;
+                            /** @description Whether the caller is a member */
+                            isMember: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The members of a team */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                username: string;
+                                displayName: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        /** Set the members of a team (replaces the list; applies to their next request) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the version this write is based on */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Every member: replaces the list */
+                        userIds: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            name: string;
+                            memberCount: number;
+                            /** @description Whether the caller is a member */
+                            isMember: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An error: a stable code, a human message, optional details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;

@@ -3,10 +3,16 @@ import { type Role, rolesAllow } from '@slipway/model';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
+import type { Db } from '../platform/database.js';
 import { ForbiddenError, UnauthenticatedError } from '../platform/errors.js';
 import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../platform/http/access-control.js';
+import { visibilityOf, visibilityOfPrincipal } from '../platform/http/object-scope.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdParams } from '../platform/http/schemas.js';
+import { teamRepository } from '../platform/teams/team.repository.js';
+import { isScopedObject, onlyVisible } from '../platform/teams/team-filter.js';
+import { type Visibility, visibilityFor } from '../platform/teams/team-scope.js';
+import type { CalendarEvent } from './calendar-registry.js';
 import { rangeOf } from './change.routes.js';
 import {
   CalendarQuery,
@@ -17,6 +23,16 @@ import {
   IcsQuery,
 } from './change.schemas.js';
 import { toICalendar } from './ical-writer.js';
+
+/** The events whose change, release or rollout the caller may see (freezes and windows are organisation-wide). */
+function visibleEvents(db: Db, events: CalendarEvent[], visibility: Visibility): Promise<CalendarEvent[]> {
+  return onlyVisible(
+    db,
+    events,
+    (e) => (isScopedObject(e.objectType) ? [{ object: e.objectType, id: e.objectId }] : []),
+    visibility,
+  );
+}
 
 function sourceList(value: string | undefined): string[] | undefined {
   const names = value
@@ -59,8 +75,16 @@ export async function calendarRoutes(root: FastifyInstance, ctx: AppContext): Pr
     },
     async (request) => {
       const range = rangeOf(request.query, ctx.clock.now(), { backDays: 7, forwardDays: 90 });
-      const { sources, events } = await ctx.calendar.events(range.from, range.to, sourceList(request.query.sources));
-      const report = request.query.conflicts ? await conflicts.report(range.from, range.to, { limit: 1000 }) : null;
+      const visibility = visibilityOf(request);
+      const { sources, events: all } = await ctx.calendar.events(
+        range.from,
+        range.to,
+        sourceList(request.query.sources),
+      );
+      const events = await visibleEvents(ctx.database.db, all, visibility);
+      const report = request.query.conflicts
+        ? await conflicts.report(range.from, range.to, { limit: 1000, visibility })
+        : null;
       return { from: range.from, to: range.to, sources, events, conflicts: report };
     },
   );
@@ -82,6 +106,7 @@ export async function calendarRoutes(root: FastifyInstance, ctx: AppContext): Pr
     },
     async (request, reply) => {
       let roles: readonly Role[];
+      let visibility: Visibility;
       if (request.query.token !== undefined) {
         const reader = await feedTokens.authenticate(request.query.token);
         if (!reader)
@@ -89,6 +114,7 @@ export async function calendarRoutes(root: FastifyInstance, ctx: AppContext): Pr
             'The calendar feed token is unknown or revoked, or its user may no longer read the calendar',
           );
         roles = reader.roles;
+        visibility = visibilityFor(reader.roles, await teamRepository.teamIdsOfUser(ctx.database.db, reader.userId));
       } else {
         const authorization = request.headers.authorization;
         const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -101,12 +127,14 @@ export async function calendarRoutes(root: FastifyInstance, ctx: AppContext): Pr
         if (!principal)
           throw new UnauthenticatedError('Send ?token=<calendar feed token> or Authorization: Bearer <token>');
         roles = principal.user.roles;
+        visibility = visibilityOfPrincipal(principal);
       }
       if (!rolesAllow(roles, 'changes.read')) {
         throw new ForbiddenError('Your roles do not grant "changes.read"', { permission: 'changes.read' });
       }
       const range = rangeOf(request.query, ctx.clock.now(), { backDays: 30, forwardDays: 365 });
-      const { events } = await ctx.calendar.events(range.from, range.to, sourceList(request.query.sources));
+      const { events: all } = await ctx.calendar.events(range.from, range.to, sourceList(request.query.sources));
+      const events = await visibleEvents(ctx.database.db, all, visibility);
       reply.type('text/calendar; charset=utf-8');
       reply.header('cache-control', 'private, max-age=60');
       return toICalendar(events, { name: 'Slipway change calendar' });

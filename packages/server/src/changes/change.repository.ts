@@ -1,6 +1,7 @@
 import { FAILED_REVIEW_OUTCOMES } from '@slipway/model';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../platform/database.js';
+import { SEES_ALL, type Visibility, visibleTo } from '../platform/teams/team-scope.js';
 import { claimAggregateVersion } from '../platform/version-claim.js';
 import type {
   ChangeApprovalsTable,
@@ -37,6 +38,8 @@ export interface ChangeListFilter {
   to?: string | undefined;
   afterId?: number | undefined;
   limit: number;
+  /** Whose changes: absent = every change (the system's own reads); routes always pass the caller's. */
+  visibility?: Visibility | undefined;
 }
 
 const CHUNK = 10_000;
@@ -109,6 +112,8 @@ export const changeRepository = {
     if (filter.from) query = query.where('planned_end', '>', filter.from);
     if (filter.to) query = query.where('planned_start', '<', filter.to);
     if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+    const visible = filter.visibility && visibleTo(filter.visibility, 'changes.team_id');
+    if (visible) query = query.where(visible);
     return query.orderBy('id').limit(filter.limit).execute();
   },
 
@@ -185,7 +190,13 @@ export const changeRepository = {
   },
 
   /** Emergency changes (or any with a due date) whose review is due before `now` and not recorded. */
-  async overdueReviews(db: Db, now: string, afterId: number | undefined, limit: number): Promise<ChangeRow[]> {
+  async overdueReviews(
+    db: Db,
+    now: string,
+    afterId: number | undefined,
+    limit: number,
+    visibility: Visibility = SEES_ALL,
+  ): Promise<ChangeRow[]> {
     let query = db
       .selectFrom('changes')
       .selectAll()
@@ -200,6 +211,8 @@ export const changeRepository = {
         ),
       );
     if (afterId !== undefined) query = query.where('id', '>', afterId);
+    const visible = visibleTo(visibility, 'changes.team_id');
+    if (visible) query = query.where(visible);
     return query.orderBy('id').limit(limit).execute();
   },
 

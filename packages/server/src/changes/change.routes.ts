@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
 import { InputError } from '../platform/errors.js';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
+import { CHANGE_SCOPE, visibilityOf } from '../platform/http/object-scope.js';
 import { decodeIdCursor, pageOf } from '../platform/http/pagination.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdempotencyHeaders, IdParams, IfMatchHeaders, Page, PageQuery } from '../platform/http/schemas.js';
@@ -104,6 +105,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
         to: to === undefined ? undefined : new Date(to).toISOString(),
         afterId: decodeIdCursor(cursor),
         limit: limit + 1,
+        visibility: visibilityOf(request),
       });
       return pageOf(rows, limit, (c) => [c.id]);
     },
@@ -112,7 +114,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/api/v1/changes',
     {
-      config: { access: 'changes.write' },
+      config: { access: 'changes.write', scope: { object: 'release', param: 'releaseId', in: 'body' } },
       schema: {
         tags,
         summary: 'Raise a request for change',
@@ -139,7 +141,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
         response: { 200: AgendaSchema },
       },
     },
-    async (request) => ({ items: await changes.agenda(actorOfRequest(request)) }),
+    async (request) => ({ items: await changes.agenda(actorOfRequest(request), visibilityOf(request)) }),
   );
 
   app.get(
@@ -158,6 +160,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
       return conflicts.report(range.from, range.to, {
         ...(request.query.impact !== undefined && { impact: request.query.impact }),
         limit: request.query.limit ?? 1000,
+        visibility: visibilityOf(request),
       });
     },
   );
@@ -175,7 +178,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await changes.overdueReviews(decodeIdCursor(request.query.cursor), limit + 1);
+      const rows = await changes.overdueReviews(decodeIdCursor(request.query.cursor), limit + 1, visibilityOf(request));
       return pageOf(rows, limit, (c) => [c.id]);
     },
   );
@@ -183,7 +186,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/changes/:id',
     {
-      config: { access: 'changes.read' },
+      config: { access: 'changes.read', scope: CHANGE_SCOPE },
       schema: { tags, summary: 'One change', params: IdParams, response: { 200: ChangeSchema } },
     },
     async (request, reply) => {
@@ -196,7 +199,10 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.patch(
     '/api/v1/changes/:id',
     {
-      config: { access: 'changes.write' },
+      config: {
+        access: 'changes.write',
+        scope: [CHANGE_SCOPE, { object: 'release', param: 'releaseId', in: 'body' }],
+      },
       schema: {
         tags,
         summary: 'Edit a change (an edit of CIs, window or implementer voids its approvals)',
@@ -221,7 +227,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/api/v1/changes/:id/transitions',
     {
-      config: { access: 'changes.write' },
+      config: { access: 'changes.write', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Move a change to another state (422 ILLEGAL_TRANSITION lists the allowed ones)',
@@ -246,7 +252,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
     app.post(
       `/api/v1/changes/:id/${action}`,
       {
-        config: { access },
+        config: { access, scope: CHANGE_SCOPE },
         schema: {
           tags,
           summary,
@@ -273,7 +279,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
     app.post(
       `/api/v1/changes/:id/${decision}`,
       {
-        config: { access: 'changes.approve' },
+        config: { access: 'changes.approve', scope: CHANGE_SCOPE },
         schema: {
           tags,
           summary:
@@ -303,7 +309,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/api/v1/changes/:id/review',
     {
-      config: { access: 'changes.write' },
+      config: { access: 'changes.write', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Record the post-implementation review: outcome, linked incidents, lessons',
@@ -328,7 +334,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/changes/:id/approvals',
     {
-      config: { access: 'changes.read' },
+      config: { access: 'changes.read', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Every decision on the change, including voided ones',
@@ -342,7 +348,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/changes/:id/history',
     {
-      config: { access: 'changes.read' },
+      config: { access: 'changes.read', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'The state changes of a change: who, when, from what to what',
@@ -361,7 +367,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/changes/:id/conflicts',
     {
-      config: { access: 'changes.read' },
+      config: { access: 'changes.read', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Conflicts of this change: same CI, overlapping impact, freezes, maintenance windows, implementer',
@@ -369,13 +375,13 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
         response: { 200: ChangeConflictsSchema },
       },
     },
-    async (request) => conflicts.forChange(request.params.id),
+    async (request) => conflicts.forChange(request.params.id, { visibility: visibilityOf(request) }),
   );
 
   app.get(
     '/api/v1/changes/:id/assessment',
     {
-      config: { access: 'changes.read' },
+      config: { access: 'changes.read', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Impact and risk as they would be now (not stored)',
@@ -389,7 +395,7 @@ export async function changeRoutes(root: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/api/v1/changes/:id/assessment',
     {
-      config: { access: 'changes.write' },
+      config: { access: 'changes.write', scope: CHANGE_SCOPE },
       schema: {
         tags,
         summary: 'Recompute and store impact and risk',

@@ -106,6 +106,7 @@ export const ChangeSchema = Type.Object(
     requester: Type.Object({ id: Nullable(Type.Integer()), username: Type.String() }),
     backoutPlan: Nullable(Type.String()),
     releaseId: Nullable(Type.Integer()),
+    teamId: Nullable(Type.Integer({ description: 'The owning team; null = organisation-wide' })),
     impact: Nullable(ImpactSchema),
     risk: Nullable(RiskSchema),
     approval: ApprovalStatusSchema,
@@ -147,6 +148,8 @@ export const CreateChangeBody = Type.Object(
     implementerId: Type.Optional(Nullable(Id)),
     backoutPlan: Type.Optional(Nullable(Text(20_000))),
     releaseId: Type.Optional(Nullable(Id)),
+    /** The owning team (one the caller belongs to); null or absent = organisation-wide. */
+    teamId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );
@@ -162,6 +165,8 @@ export const PatchChangeBody = Type.Object(
     implementerId: Type.Optional(Nullable(Id)),
     backoutPlan: Type.Optional(Nullable(Text(20_000))),
     releaseId: Type.Optional(Nullable(Id)),
+    /** The owning team (one the caller belongs to); null or absent = organisation-wide. */
+    teamId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );

@@ -12,11 +12,10 @@ import {
   isChangeState,
   type ReviewOutcome,
   type RiskLevel,
-  rolesAllow,
 } from '@slipway/model';
 import type { Kysely } from 'kysely';
 import { readJson, writeJson } from '../cmdb/json-column.js';
-import type { Actor } from '../platform/actor.js';
+import { type Actor, actorHolds, sodWaived } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
 import { type Clock, isoNow } from '../platform/clock.js';
 import type { Db } from '../platform/database.js';
@@ -32,6 +31,8 @@ import {
   SodViolation,
   StaleVersionError,
 } from '../platform/errors.js';
+import { requireAssignableTeam } from '../platform/teams/team.service.js';
+import { SEES_ALL, type Visibility } from '../platform/teams/team-scope.js';
 import type { EventSink } from '../platform/webhooks/domain-event.js';
 import type { PolicyService, PolicyVersion } from '../policy/policy.service.js';
 import type { AssessmentService, ChangeImpact, StoredRisk } from './assessment.service.js';
@@ -61,6 +62,8 @@ export interface ChangeInput {
   implementerId?: number | null | undefined;
   backoutPlan?: string | null | undefined;
   releaseId?: number | null | undefined;
+  /** The owning team; the actor must belong to it (platform/teams). Null or absent = organisation-wide. */
+  teamId?: number | null | undefined;
 }
 
 export type ChangePatch = Partial<Omit<ChangeInput, 'type' | 'templateId'>>;
@@ -124,6 +127,7 @@ export interface Change {
   requester: { id: number | null; username: string };
   backoutPlan: string | null;
   releaseId: number | null;
+  teamId: number | null;
   impact: ChangeImpact | null;
   risk: StoredRisk | null;
   approval: ApprovalStatus;
@@ -298,6 +302,7 @@ export class ChangeService {
         requester: { id: row.requester_id, username: row.requester_name },
         backoutPlan: row.backout_plan,
         releaseId: row.release_id,
+        teamId: row.team_id,
         impact: row.impact === null ? null : readJson<ChangeImpact>(row.impact),
         risk: row.risk === null ? null : readJson<StoredRisk>(row.risk),
         approval: approvalStatus(row, approvalsByChange.get(row.id) ?? [], policy.policy.changes),
@@ -410,6 +415,9 @@ export class ChangeService {
           throw new InputError(`templateId: template "${template.name}" is retired`, { field: 'templateId' });
         backoutPlan ??= template.backoutPlan;
       }
+      if (input.teamId !== undefined && input.teamId !== null) {
+        await requireAssignableTeam(tx, actor, input.teamId, 'change');
+      }
       const ciIds = [...new Set(input.ciIds ?? [])];
       const implementerId = input.implementerId ?? null;
       const now = isoNow(this.clock);
@@ -427,6 +435,7 @@ export class ChangeService {
         requester_name: actor.username,
         backout_plan: backoutPlan,
         release_id: input.releaseId ?? null,
+        team_id: input.teamId ?? null,
         impact: null,
         risk: null,
         risk_score: null,
@@ -498,6 +507,10 @@ export class ChangeService {
       const hash = scopeHash(ciIds, window.start, window.end, implementerId);
       const scopeChanged = hash !== row.scope_hash;
 
+      // Moving a change into a team is bound by the create rule (audited with the edit below).
+      if (patch.teamId !== undefined && patch.teamId !== null && patch.teamId !== row.team_id) {
+        await requireAssignableTeam(tx, actor, patch.teamId, 'change');
+      }
       const now = isoNow(this.clock);
       await this.#claim(tx, row, expectedVersion, now);
       let state = row.state as ChangeState;
@@ -507,6 +520,7 @@ export class ChangeService {
         justification: patch.justification ?? row.justification,
         backout_plan: patch.backoutPlan === undefined ? row.backout_plan : patch.backoutPlan,
         release_id: patch.releaseId === undefined ? row.release_id : patch.releaseId,
+        team_id: patch.teamId === undefined ? row.team_id : patch.teamId,
         planned_start: window.start,
         planned_end: window.end,
         implementer_id: implementerId,
@@ -639,9 +653,9 @@ export class ChangeService {
         case 'implementer':
           return actor.userId !== null && actor.userId === row.implementer_id;
         case 'manager':
-          return rolesAllow(actor.roles, 'changes.manage');
+          return actorHolds(actor, 'changes.manage');
         case 'approver':
-          return rolesAllow(actor.roles, 'changes.approve');
+          return actorHolds(actor, 'changes.approve');
         case 'system':
           return false;
       }
@@ -983,7 +997,7 @@ export class ChangeService {
         { freezes: softHits.map(describe), overridable: true },
       );
     }
-    if (!rolesAllow(actor.roles, 'changes.manage')) {
+    if (!actorHolds(actor, 'changes.manage')) {
       throw new ForbiddenError('Only a change manager (changes.manage) may override a soft freeze', {
         permission: 'changes.manage',
       });
@@ -1046,7 +1060,7 @@ export class ChangeService {
     const verb = decision === 'approved' ? 'approve' : 'reject';
     if (row.state === 'assess' && decision === 'rejected') {
       // A change manager's rejection at assessment: not a CAB decision.
-      if (!rolesAllow(actor.roles, 'changes.manage')) {
+      if (!actorHolds(actor, 'changes.manage')) {
         throw new ForbiddenError(`Only a change manager may reject change ${row.id} at assessment`, {
           permission: 'changes.manage',
         });
@@ -1067,12 +1081,13 @@ export class ChangeService {
         },
       );
     }
-    if (!rolesAllow(actor.roles, 'changes.approve') || actor.userId === null) {
+    if (!actorHolds(actor, 'changes.approve') || actor.userId === null) {
       throw new ForbiddenError(`Only CAB members (changes.approve) may ${verb} changes`, {
         permission: 'changes.approve',
       });
     }
-    if (actor.userId === row.requester_id) {
+    // Break-glass waives the rule, flagged: the approval's audit entry carries the elevation.
+    if (actor.userId === row.requester_id && !sodWaived(actor)) {
       throw new SodViolation(
         `Segregation of duties: ${actor.username} requested change ${row.id} and cannot ${verb} it`,
         {
@@ -1080,7 +1095,7 @@ export class ChangeService {
         },
       );
     }
-    if (actor.userId === row.implementer_id) {
+    if (actor.userId === row.implementer_id && !sodWaived(actor)) {
       throw new SodViolation(
         `Segregation of duties: ${actor.username} implements change ${row.id} and cannot ${verb} it`,
         {
@@ -1241,7 +1256,7 @@ export class ChangeService {
       }
       const mayReview =
         (actor.userId !== null && (actor.userId === row.requester_id || actor.userId === row.implementer_id)) ||
-        rolesAllow(actor.roles, 'changes.manage');
+        actorHolds(actor, 'changes.manage');
       if (!mayReview) {
         throw new ForbiddenError('Only the requester, the implementer or a change manager may review a change', {
           permission: 'changes.manage',
@@ -1274,8 +1289,12 @@ export class ChangeService {
   }
 
   /** Changes whose post-implementation review is overdue (emergency changes past the policy's days). */
-  async overdueReviews(afterId: number | undefined, limit: number): Promise<Change[]> {
-    return this.present(await changeRepository.overdueReviews(this.db, isoNow(this.clock), afterId, limit));
+  async overdueReviews(
+    afterId: number | undefined,
+    limit: number,
+    visibility: Visibility = SEES_ALL,
+  ): Promise<Change[]> {
+    return this.present(await changeRepository.overdueReviews(this.db, isoNow(this.clock), afterId, limit, visibility));
   }
 
   /**
@@ -1283,15 +1302,16 @@ export class ChangeService {
    * implemented by them, not yet decided by them), and by role, changes to assess, to schedule
    * (approved), to start or complete (as implementer), to review and to close.
    */
-  async agenda(actor: Actor): Promise<AgendaItem[]> {
+  async agenda(actor: Actor, visibility: Visibility = SEES_ALL): Promise<AgendaItem[]> {
     const rows = await changeRepository.list(this.db, {
       state: ['assess', 'authorize', 'scheduled', 'implement', 'review'],
       limit: 5000,
+      visibility,
     });
     const changes = await this.present(rows);
     const items: AgendaItem[] = [];
-    const approver = rolesAllow(actor.roles, 'changes.approve');
-    const manager = rolesAllow(actor.roles, 'changes.manage');
+    const approver = actorHolds(actor, 'changes.approve');
+    const manager = actorHolds(actor, 'changes.manage');
     for (const change of changes) {
       const mine = actor.userId !== null && change.requester.id === actor.userId;
       const implementing = actor.userId !== null && change.implementer?.id === actor.userId;

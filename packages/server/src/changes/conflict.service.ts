@@ -4,6 +4,9 @@ import type { ImpactService } from '../cmdb/impact.service.js';
 import type { Db } from '../platform/database.js';
 import type { Database } from '../platform/database-schema.js';
 import { NotFoundError } from '../platform/errors.js';
+import { teamRepository } from '../platform/teams/team.repository.js';
+import { onlyVisible } from '../platform/teams/team-filter.js';
+import { canSee, type Visibility } from '../platform/teams/team-scope.js';
 import type { AssessmentService } from './assessment.service.js';
 import { type ChangeRow, type CiFacts, changeRepository, ciFactsRepository } from './change.repository.js';
 import { IntervalBucket, PairSet } from './change-index.js';
@@ -145,6 +148,7 @@ interface BuildContext {
 }
 
 interface PendingConflict {
+  kind: ConflictKind;
   start: number;
   ids: number[];
   cis: number[];
@@ -213,12 +217,24 @@ export class ConflictService {
     return new Map(rows.map((r) => [r.id, r.username]));
   }
 
-  /** Every conflict of one change with the calendar as it is now. */
-  async forChange(changeId: number, options: { calendar?: WindowCalendar } = {}): Promise<ChangeConflicts> {
+  /** Every conflict of one change with the calendar as it is now (with `visibility`, only with changes the caller sees). */
+  async forChange(
+    changeId: number,
+    options: { calendar?: WindowCalendar; visibility?: Visibility } = {},
+  ): Promise<ChangeConflicts> {
     const row = await changeRepository.findById(this.db, changeId);
     if (!row) throw new NotFoundError('change', changeId);
     const ciIds = await changeRepository.ciIds(this.db, changeId);
-    return this.forSubject(row, ciIds, options);
+    const result = await this.forSubject(row, ciIds, options);
+    if (options.visibility) {
+      result.conflicts = await onlyVisible(
+        this.db,
+        result.conflicts,
+        (c) => c.changes.map((ref) => ({ object: 'change' as const, id: ref.id })),
+        options.visibility,
+      );
+    }
+    return result;
   }
 
   async forSubject(
@@ -366,15 +382,19 @@ export class ConflictService {
    * closures via a sweep over per-CI buckets of closures, within a budget. Counts cover every
    * conflict; `items` lists the first `limit` by start.
    */
-  async report(from: string, to: string, options: { impact?: boolean; limit?: number } = {}): Promise<ConflictReport> {
+  async report(
+    from: string,
+    to: string,
+    options: { impact?: boolean; limit?: number; visibility?: Visibility } = {},
+  ): Promise<ConflictReport> {
     const started = performance.now();
     await this.index.sync();
     const fromMs = Date.parse(from);
     const toMs = Date.parse(to);
     const index = this.index.index;
     const limit = options.limit ?? 1000;
-    const counts = emptyCounts();
-    const pending: PendingConflict[] = [];
+    let counts = emptyCounts();
+    let pending: PendingConflict[] = [];
     const startOf = (id: number) => index.get(id)?.start ?? 0;
 
     const inRange: number[] = [];
@@ -391,6 +411,7 @@ export class ConflictService {
     for (const [a, b, cis] of sameCi.entries()) {
       counts.same_ci++;
       pending.push({
+        kind: 'same_ci',
         start: Math.min(startOf(a), startOf(b)),
         ids: [a, b],
         cis,
@@ -400,6 +421,7 @@ export class ConflictService {
     for (const [a, b, shared] of impactPairs.entries()) {
       counts.impact_overlap++;
       pending.push({
+        kind: 'impact_overlap',
         start: Math.min(startOf(a), startOf(b)),
         ids: [a, b],
         cis: shared.slice(0, 1),
@@ -409,6 +431,7 @@ export class ConflictService {
     for (const [a, b, users] of implementers.entries()) {
       counts.implementer_double_booked++;
       pending.push({
+        kind: 'implementer_double_booked',
         start: Math.min(startOf(a), startOf(b)),
         ids: [a, b],
         cis: [],
@@ -435,6 +458,7 @@ export class ConflictService {
         for (const hit of calendar.freezeHits(infos, change.start, change.end)) {
           counts.freeze++;
           pending.push({
+            kind: 'freeze',
             start: change.start,
             ids: [id],
             cis: hit.ciIds,
@@ -444,6 +468,7 @@ export class ConflictService {
         for (const miss of calendar.maintenanceMisses(change.ciIds, change.start, change.end)) {
           counts.outside_maintenance_window++;
           pending.push({
+            kind: 'outside_maintenance_window',
             start: change.start,
             ids: [id],
             cis: [miss.ciId],
@@ -451,6 +476,20 @@ export class ConflictService {
           });
         }
       }
+    }
+
+    // Team scoping: the conflicts are found over every change (a clash is real whoever can see
+    // it), then those involving a change the caller may not see are left out, counts included.
+    // The oversight roles who schedule and approve (platform/teams) see them all.
+    let visibleInRange = inRange.length;
+    const visibility = options.visibility;
+    if (visibility && !visibility.all) {
+      const teams = await teamRepository.teamsOf(this.db, 'change', inRange);
+      const seen = (id: number) => canSee(visibility, teams.get(id) ?? null);
+      visibleInRange = inRange.filter(seen).length;
+      pending = pending.filter((p) => p.ids.every(seen));
+      counts = emptyCounts();
+      for (const p of pending) counts[p.kind]++;
     }
 
     // Titles, CI names and usernames are read for the listed items only.
@@ -478,7 +517,7 @@ export class ConflictService {
     return {
       from,
       to,
-      changes: inRange.length,
+      changes: visibleInRange,
       counts,
       items: listed.map((p) => p.build(context)),
       truncated: truncated || pending.length > limit,

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
+import { type ObjectScope, visibilityOf } from '../platform/http/object-scope.js';
 import { decodeIdCursor, pageOf } from '../platform/http/pagination.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdempotencyHeaders, IdParams, IfMatchHeaders, Page } from '../platform/http/schemas.js';
@@ -12,9 +13,14 @@ import {
   PatchIncidentBody,
   ResolveIncidentBody,
 } from './incident.schemas.js';
-import type { IncidentService } from './incident.service.js';
+import { type Incident, type IncidentService, unknownCause } from './incident.service.js';
 
 const tags = ['incidents'];
+/** A cause named in the body must be a change or release the caller may see (platform/http/object-scope.ts). */
+const CAUSE_SCOPES: readonly ObjectScope[] = [
+  { object: 'change', param: 'causedByChangeId', in: 'body', unknown: (id) => unknownCause('change', id) },
+  { object: 'release', param: 'causedByReleaseId', in: 'body', unknown: (id) => unknownCause('release', id) },
+];
 
 function send(reply: FastifyReply, object: { id: number; version: number }, status = 200) {
   setEtag(reply, object.version);
@@ -31,6 +37,8 @@ async function optionalBody(request: FastifyRequest): Promise<void> {
 export async function incidentRoutes(root: FastifyInstance, options: { incidents: IncidentService }) {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { incidents } = options;
+  const viewed = async (request: FastifyRequest, incident: Incident) =>
+    (await incidents.forViewer([incident], visibilityOf(request)))[0] as Incident;
 
   app.get(
     '/api/v1/incidents',
@@ -46,13 +54,13 @@ export async function incidentRoutes(root: FastifyInstance, options: { incidents
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
       const rows = await incidents.list({ ...filter, beforeId: decodeIdCursor(cursor), limit: limit + 1 });
-      return pageOf(rows, limit, (i) => [i.id]);
+      return pageOf(await incidents.forViewer(rows, visibilityOf(request)), limit, (i) => [i.id]);
     },
   );
   app.post(
     '/api/v1/incidents',
     {
-      config: { access: 'incidents.write' },
+      config: { access: 'incidents.write', scope: CAUSE_SCOPES },
       schema: {
         tags,
         summary: 'Record an incident (affected CIs, start, optional resolution and cause)',
@@ -61,7 +69,8 @@ export async function incidentRoutes(root: FastifyInstance, options: { incidents
         response: { 201: IncidentSchema },
       },
     },
-    async (request, reply) => send(reply, await incidents.create(actorOfRequest(request), request.body), 201),
+    async (request, reply) =>
+      send(reply, await viewed(request, await incidents.create(actorOfRequest(request), request.body)), 201),
   );
   app.get(
     '/api/v1/incidents/:id',
@@ -69,12 +78,12 @@ export async function incidentRoutes(root: FastifyInstance, options: { incidents
       config: { access: 'incidents.read' },
       schema: { tags, summary: 'One incident', params: IdParams, response: { 200: IncidentSchema } },
     },
-    async (request, reply) => send(reply, await incidents.get(request.params.id)),
+    async (request, reply) => send(reply, await viewed(request, await incidents.get(request.params.id))),
   );
   app.patch(
     '/api/v1/incidents/:id',
     {
-      config: { access: 'incidents.write' },
+      config: { access: 'incidents.write', scope: CAUSE_SCOPES },
       schema: {
         tags,
         summary: 'Correct an incident: title, times, cause, affected CIs (setting one cause clears the other)',
@@ -87,11 +96,14 @@ export async function incidentRoutes(root: FastifyInstance, options: { incidents
     async (request, reply) =>
       send(
         reply,
-        await incidents.update(
-          actorOfRequest(request),
-          request.params.id,
-          request.body,
-          versionFromIfMatch(request.headers['if-match']),
+        await viewed(
+          request,
+          await incidents.update(
+            actorOfRequest(request),
+            request.params.id,
+            request.body,
+            versionFromIfMatch(request.headers['if-match']),
+          ),
         ),
       ),
   );
@@ -112,11 +124,14 @@ export async function incidentRoutes(root: FastifyInstance, options: { incidents
     async (request, reply) =>
       send(
         reply,
-        await incidents.resolve(
-          actorOfRequest(request),
-          request.params.id,
-          request.body.resolvedAt,
-          versionFromIfMatch(request.headers['if-match']),
+        await viewed(
+          request,
+          await incidents.resolve(
+            actorOfRequest(request),
+            request.params.id,
+            request.body.resolvedAt,
+            versionFromIfMatch(request.headers['if-match']),
+          ),
         ),
       ),
   );

@@ -6,6 +6,8 @@ import { type Clock, isoNow } from '../platform/clock.js';
 import type { Db } from '../platform/database.js';
 import type { Database } from '../platform/database-schema.js';
 import { ConflictError, InputError, NotFoundError, StaleVersionError } from '../platform/errors.js';
+import { hiddenRefs } from '../platform/teams/team-filter.js';
+import type { Visibility } from '../platform/teams/team-scope.js';
 import { type IncidentListFilter, type IncidentRow, incidentRepository } from './incident.repository.js';
 
 export interface Incident {
@@ -60,6 +62,12 @@ function canonical(field: string, value: string): string {
   return new Date(ms).toISOString();
 }
 
+/** The answer to a cause that names nothing (and, by team scoping, to one the caller may not see). */
+export function unknownCause(kind: IncidentCauseKind, id: number): InputError {
+  const field = kind === 'release' ? 'causedByReleaseId' : 'causedByChangeId';
+  return new InputError(`${field}: there is no ${kind} ${id}`, { field });
+}
+
 /**
  * Incidents: record, correct, resolve, delete, list. The cause is a release or a change, at most
  * one, and must exist; affected CIs must exist. Every write is audited in its transaction.
@@ -70,6 +78,23 @@ export class IncidentService {
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Incidents as one caller may see them. An incident is organisation-wide; when its cause is a
+   * change or release of a team the caller may not see, the cause keeps its kind and id (what
+   * the incident's author recorded) but not its title.
+   */
+  async forViewer(items: Incident[], visibility: Visibility): Promise<Incident[]> {
+    const hidden = await hiddenRefs(
+      this.db,
+      items.flatMap((i) => (i.cause ? [{ object: i.cause.kind, id: i.cause.id }] : [])),
+      visibility,
+    );
+    if (hidden.size === 0) return items;
+    return items.map((i) =>
+      i.cause && hidden.has(`${i.cause.kind}:${i.cause.id}`) ? { ...i, cause: { ...i.cause, title: '' } } : i,
+    );
+  }
 
   async #require(db: Db, id: number): Promise<IncidentRow> {
     const row = await incidentRepository.find(db, id);
@@ -167,14 +192,10 @@ export class IncidentService {
       });
     }
     if (merged.causedByReleaseId !== null && !(await incidentRepository.releaseRef(db, merged.causedByReleaseId))) {
-      throw new InputError(`causedByReleaseId: there is no release ${merged.causedByReleaseId}`, {
-        field: 'causedByReleaseId',
-      });
+      throw unknownCause('release', merged.causedByReleaseId);
     }
     if (merged.causedByChangeId !== null && !(await incidentRepository.changeRef(db, merged.causedByChangeId))) {
-      throw new InputError(`causedByChangeId: there is no change ${merged.causedByChangeId}`, {
-        field: 'causedByChangeId',
-      });
+      throw unknownCause('change', merged.causedByChangeId);
     }
     const ciIds = [...new Set(merged.ciIds)];
     if (ciIds.length > MAX_CIS) throw new InputError(`At most ${MAX_CIS} affected CIs`, { field: 'ciIds' });

@@ -11,12 +11,14 @@ import type { AuditTrail } from './audit/audit.service.js';
 import type { AuditKeys } from './audit/audit-keys.js';
 import type { CheckpointStore } from './audit/checkpoint-store.js';
 import type { AuthService } from './auth/auth.service.js';
+import type { BreakGlassService } from './auth/break-glass.service.js';
 import type { TokenService } from './auth/token.service.js';
 import type { UserService } from './auth/user.service.js';
 import type { Clock } from './clock.js';
 import type { SlipwayConfig } from './config.js';
 import type { SlipwayDatabase } from './database.js';
 import type { JobRunner } from './jobs/job-runner.js';
+import type { TeamService } from './teams/team.service.js';
 import type { WebhookService } from './webhooks/webhook.service.js';
 
 /** The services of one running Slipway, wired once in app.ts and handed to every route plugin. */
@@ -29,6 +31,8 @@ export interface AppContext {
   checkpoints: CheckpointStore;
   auth: AuthService;
   users: UserService;
+  /** Teams and their members (team scoping of changes and releases). */
+  teams: TeamService;
   tokens: TokenService;
   cmdb: CmdbServices;
   policy: PolicyService;
@@ -44,4 +48,6 @@ export interface AppContext {
   rollouts: RolloutServices;
   /** The library of general back-out procedures per CI class, with rehearsal records. */
   backout: BackoutProcedureService;
+  /** Admins' audited, time-boxed emergency elevations (break-glass). */
+  breakGlass: BreakGlassService;
 }

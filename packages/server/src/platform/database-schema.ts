@@ -54,6 +54,7 @@ import type {
   ReleaseTransitionsTable,
 } from '../releases/releases.table.js';
 import type {
+  RolloutActivationsTable,
   RolloutEventsTable,
   RolloutExecutablesTable,
   RolloutStepsTable,
@@ -63,9 +64,11 @@ import type {
 } from '../rollouts/rollouts.table.js';
 import type { AuditHeadTable, AuditLogTable } from './audit/audit.table.js';
 import type { ApiTokensTable, LoginAttemptsTable, SessionsTable, UsersTable } from './auth/auth.table.js';
+import type { BreakGlassElevationsTable } from './auth/break-glass.table.js';
 import type { IdempotencyKeysTable } from './http/idempotency.table.js';
 import type { InstancesTable } from './instances/instances.table.js';
 import type { JobsTable } from './jobs/jobs.table.js';
+import type { TeamMembersTable, TeamsTable } from './teams/teams.table.js';
 import type {
   OutboundAllowListTable,
   WebhookDeliveriesTable,
@@ -135,10 +138,14 @@ export interface Database {
   rollout_steps: RolloutStepsTable;
   rollout_events: RolloutEventsTable;
   rollout_executables: RolloutExecutablesTable;
+  rollout_activations: RolloutActivationsTable;
   instances: InstancesTable;
   incidents: IncidentsTable;
   incident_cis: IncidentCisTable;
   maturity_assessments: MaturityAssessmentsTable;
   backout_procedures: BackoutProceduresTable;
   backout_rehearsals: BackoutRehearsalsTable;
+  break_glass_elevations: BreakGlassElevationsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
 }

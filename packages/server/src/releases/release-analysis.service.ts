@@ -8,6 +8,8 @@ import type { Clock } from '../platform/clock.js';
 import { isoNow } from '../platform/clock.js';
 import type { Database } from '../platform/database-schema.js';
 import { NotFoundError } from '../platform/errors.js';
+import { hiddenRefs } from '../platform/teams/team-filter.js';
+import { SEES_ALL, type Visibility } from '../platform/teams/team-scope.js';
 import {
   type CiRef,
   type Clash,
@@ -82,6 +84,25 @@ export function artifactFacts(artifact: Artifact): ReleaseArtifactFacts {
  * a set at a time over the CMDB read model and the impact index, so a release on 2,600 desktops
  * costs a handful of queries.
  */
+/**
+ * A target's report as a reader who may not see some concurrent releases gets it: the clash stays
+ * (it is real, and blocks readiness), but the other team's release is not named.
+ */
+function redacted(report: TargetReport, hidden: ReadonlySet<string>): TargetReport {
+  return {
+    ...report,
+    clashes: report.clashes.map((c) =>
+      c.otherRelease && hidden.has(`release:${c.otherRelease.id}`)
+        ? {
+            ...c,
+            otherRelease: null,
+            message: `${c.artifact.name} ${c.artifact.version} clashes with ${c.clause.name} of another team's release on ${report.ci.class}/${report.ci.name} in an overlapping window`,
+          }
+        : c,
+    ),
+  };
+}
+
 export class ReleaseAnalysisService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -178,7 +199,13 @@ export class ReleaseAnalysisService {
    */
   async coexistence(
     releaseId: number,
-    options: { environment?: string | undefined; limit?: number | undefined; targets?: ResolvedTargets } = {},
+    options: {
+      environment?: string | undefined;
+      limit?: number | undefined;
+      targets?: ResolvedTargets;
+      /** The reader's visibility: another team's concurrent release is named only to who may see it. */
+      visibility?: Visibility | undefined;
+    } = {},
   ): Promise<CoexistenceReport> {
     const row = await this.#row(releaseId);
     const limit = options.limit ?? 1000;
@@ -190,12 +217,18 @@ export class ReleaseAnalysisService {
     const releaseClashes = ownArtifactClashes(artifacts);
     const reports: TargetReport[] = [];
     let concurrent: OtherReleaseFacts[] = [];
+    let hidden = new Set<string>();
     if (artifacts.length > 0 && targetIds.length > 0) {
       const [factsByTarget, others] = await Promise.all([
         this.#factsFor(targetIds),
         this.#concurrent(row, new Set(targetIds)),
       ]);
       concurrent = others;
+      hidden = await hiddenRefs(
+        this.db,
+        others.map((o) => ({ object: 'release' as const, id: o.release.id })),
+        options.visibility ?? SEES_ALL,
+      );
       const cis = new Map((await releaseCmdbRepository.cisByIds(this.db, targetIds)).map((c) => [c.id, ref(c)]));
       for (const id of targetIds) {
         const ci = cis.get(id) ?? { id, class: '', name: '' };
@@ -221,8 +254,8 @@ export class ReleaseAnalysisService {
         clashing,
         clashes: reports.reduce((n, r) => n + r.clashes.length, 0) + releaseClashes.length,
       },
-      concurrentReleases: concurrent.map((c) => c.release),
-      targets: reports.slice(0, limit),
+      concurrentReleases: concurrent.map((c) => c.release).filter((r) => !hidden.has(`release:${r.id}`)),
+      targets: hidden.size === 0 ? reports.slice(0, limit) : reports.slice(0, limit).map((r) => redacted(r, hidden)),
       truncated: reports.length > limit,
     };
   }

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
 import { InputError } from '../platform/errors.js';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
+import { RELEASE_SCOPE, visibilityOf } from '../platform/http/object-scope.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdParams, IfMatchHeaders, PageQuery } from '../platform/http/schemas.js';
 import {
@@ -49,7 +50,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.get(
     '/api/v1/releases/:id/contents',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Artifacts (with what the library says of each now), hardware reservations, planned CI changes',
@@ -67,7 +68,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.post(
     '/api/v1/releases/:id/artifacts',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary:
@@ -93,7 +94,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.delete(
     '/api/v1/releases/:id/artifacts/:artifactId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Remove an artifact from the release',
@@ -117,7 +118,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.post(
     '/api/v1/releases/:id/reservations',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Reserve hardware-store stock for the release (all lines or nothing; 409 names every shortage)',
@@ -142,7 +143,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.delete(
     '/api/v1/releases/:id/reservations/:reservationId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Release a hardware reservation of the release (its items go back to stock)',
@@ -164,7 +165,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.post(
     '/api/v1/releases/:id/ci-changes',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Plan a CI attribute change (validated against the CI class)',
@@ -189,7 +190,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.delete(
     '/api/v1/releases/:id/ci-changes/:changeId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Remove a planned CI change',
@@ -213,7 +214,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.get(
     '/api/v1/releases/:id/targets',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Targets per environment: resolved counts, explicit targets and saved queries (each with its count)',
@@ -231,7 +232,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.get(
     '/api/v1/releases/:id/targets/:environment',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The resolved targets of one environment (explicit and by query), paged, with what selected each',
@@ -252,7 +253,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.post(
     '/api/v1/releases/:id/targets',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Add explicit target CIs (ids or class/name) in an environment',
@@ -277,7 +278,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.delete(
     '/api/v1/releases/:id/targets/:environment/:ciId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Remove an explicit target',
@@ -302,7 +303,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.post(
     '/api/v1/releases/:id/target-queries',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Save a target query for an environment ("all desktops at site RTM with Zoom below 6.0")',
@@ -327,7 +328,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.delete(
     '/api/v1/releases/:id/target-queries/:queryId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Remove a saved target query',
@@ -365,7 +366,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.get(
     '/api/v1/releases/:id/coexistence',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Peaceful coexistence per target: ok, or every clash with rule, CI and installed version',
@@ -379,6 +380,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
       return analysis.coexistence(request.params.id, {
         environment: request.query.environment,
         limit: request.query.limit,
+        visibility: visibilityOf(request),
       });
     },
   );
@@ -386,7 +388,7 @@ export async function releaseContentRoutes(root: FastifyInstance, ctx: AppContex
   app.get(
     '/api/v1/releases/:id/impact',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Release-level blast radius: the union impact of every target and content, services first',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
+import { ROLLOUT_DEMO_UNITS } from '../rollouts/rollout-demo.js';
 import { errorOf, type Json, ReleaseClient, ruleIds } from '../test-support/release-kit.js';
 import { createTestApp, type TestApp } from '../test-support/test-app.js';
 
@@ -9,6 +10,7 @@ interface DemoRelease {
   state: string;
   title: string;
   currentEnvironment: string | null;
+  unit: { name: string };
   counts: { artifacts: number; targetQueries: number };
 }
 
@@ -28,10 +30,13 @@ describe('release management demo', () => {
       clock: new ManualClock('2026-10-01T08:00:00.000Z'),
     });
     api = new ReleaseClient(t);
-    // The demo also carries a year of finished releases (the KPI history); these are the open ones.
+    // The demo also carries a year of finished releases (the KPI history) and the rollout demo's
+    // releases (rollouts/rollout-demo.ts, on their way through the engine); these are the open ones
+    // of the release demo.
     const finished = new Set(['deployed', 'reviewed', 'closed', 'backed_out', 'cancelled']);
+    const rolloutDemo: readonly string[] = ROLLOUT_DEMO_UNITS;
     releases = (await api.ok<{ items: DemoRelease[] }>(t.adminToken, 'GET', '/api/v1/releases?limit=200')).items.filter(
-      (r) => !finished.has(r.state),
+      (r) => !finished.has(r.state) && !rolloutDemo.includes(r.unit.name),
     );
   }, 180_000);
   afterAll(async () => {

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
+import { RELEASE_SCOPE } from '../platform/http/object-scope.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdParams } from '../platform/http/schemas.js';
 import { EvidenceSchema } from './release.schemas.js';
@@ -15,7 +16,7 @@ export async function releaseEvidenceRoutes(root: FastifyInstance, ctx: AppConte
   app.get(
     '/api/v1/releases/:id/notes',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Release notes in Markdown: contents, changes, tests, known issues, back-out',
@@ -33,7 +34,7 @@ export async function releaseEvidenceRoutes(root: FastifyInstance, ctx: AppConte
   app.get(
     '/api/v1/releases/:id/evidence',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary:
@@ -48,7 +49,7 @@ export async function releaseEvidenceRoutes(root: FastifyInstance, ctx: AppConte
   app.get(
     '/api/v1/releases/:id/evidence/archive',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The evidence pack as one tar.gz: evidence.json, release-notes.md, evidence files, SHA256SUMS',

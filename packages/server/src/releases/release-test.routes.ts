@@ -4,6 +4,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
 import { InputError } from '../platform/errors.js';
 import { versionFromIfMatch } from '../platform/http/etag.js';
+import { RELEASE_SCOPE } from '../platform/http/object-scope.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdempotencyHeaders, IdParams, IfMatchHeaders } from '../platform/http/schemas.js';
 import { JunitQuery, RecordTestBody, TestParams, TestSchema, UploadQuery } from './release.schemas.js';
@@ -25,7 +26,7 @@ export async function releaseTestRoutes(root: FastifyInstance, ctx: AppContext) 
   app.get(
     '/api/v1/releases/:id/tests',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Every test result ever recorded (history kept); `current` marks the ones the gates read',
@@ -39,7 +40,7 @@ export async function releaseTestRoutes(root: FastifyInstance, ctx: AppContext) 
   app.post(
     '/api/v1/releases/:id/tests',
     {
-      config: { access: 'releases.test' },
+      config: { access: 'releases.test', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Record a test result with text or link evidence (recording again keeps the earlier result)',
@@ -75,7 +76,7 @@ export async function releaseTestRoutes(root: FastifyInstance, ctx: AppContext) 
     junitApp.withTypeProvider<TypeBoxTypeProvider>().post(
       '/api/v1/releases/:id/tests/junit',
       {
-        config: { access: 'releases.test' },
+        config: { access: 'releases.test', scope: RELEASE_SCOPE },
         bodyLimit: maxBytes,
         schema: {
           tags,
@@ -104,7 +105,7 @@ export async function releaseTestRoutes(root: FastifyInstance, ctx: AppContext) 
     uploadApp.withTypeProvider<TypeBoxTypeProvider>().post(
       '/api/v1/releases/:id/tests/upload',
       {
-        config: { access: 'releases.test' },
+        config: { access: 'releases.test', scope: RELEASE_SCOPE },
         // The store enforces the evidence limit while it streams.
         bodyLimit: Number.MAX_SAFE_INTEGER,
         schema: {
@@ -150,7 +151,7 @@ export async function releaseTestRoutes(root: FastifyInstance, ctx: AppContext) 
   app.get(
     '/api/v1/releases/:id/tests/:testId/evidence',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: "Download a test result's evidence file, byte for byte (digest in Slipway-Sha256)",

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../platform/database.js';
+import { type Visibility, visibleTo } from '../platform/teams/team-scope.js';
 import { claimAggregateVersion } from '../platform/version-claim.js';
 import type {
   ReleaseApprovalsTable,
@@ -32,6 +33,8 @@ export interface ReleaseListFilter {
   unit?: string | undefined;
   afterId?: number | undefined;
   limit: number;
+  /** Whose releases: absent = every release (the system's own reads); routes always pass the caller's. */
+  visibility?: Visibility | undefined;
 }
 
 /** SQLite allows at most 32,766 bound parameters per statement: lists of ids go in chunks. */
@@ -75,6 +78,8 @@ export const releaseRepository = {
     if (filter.element) query = query.where('element', '=', filter.element);
     if (filter.unit) query = query.where('unit_name', '=', filter.unit);
     if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+    const visible = filter.visibility && visibleTo(filter.visibility, 'releases.team_id');
+    if (visible) query = query.where(visible);
     return query.orderBy('id').limit(filter.limit).execute();
   },
 

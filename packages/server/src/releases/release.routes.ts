@@ -6,6 +6,7 @@ import { ChangeSchema } from '../changes/change.schemas.js';
 import type { AppContext } from '../platform/context.js';
 import { InputError } from '../platform/errors.js';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
+import { RELEASE_SCOPE, visibilityOf } from '../platform/http/object-scope.js';
 import { decodeIdCursor, pageOf } from '../platform/http/pagination.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdempotencyHeaders, IdParams, IfMatchHeaders, Page, PageQuery } from '../platform/http/schemas.js';
@@ -58,7 +59,13 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
       for (const s of states ?? []) {
         if (!isReleaseState(s)) throw new InputError(`state: "${s}" is not a release state`, { field: 'state' });
       }
-      const rows = await releases.list({ ...filter, state: states, afterId: decodeIdCursor(cursor), limit: limit + 1 });
+      const rows = await releases.list({
+        ...filter,
+        state: states,
+        afterId: decodeIdCursor(cursor),
+        limit: limit + 1,
+        visibility: visibilityOf(request),
+      });
       return pageOf(rows, limit, (r) => [r.id]);
     },
   );
@@ -88,7 +95,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: { tags, summary: 'One release', params: IdParams, response: { 200: ReleaseSchema } },
     },
     async (request, reply) => {
@@ -101,7 +108,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.patch(
     '/api/v1/releases/:id',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Edit a release (an edit of the window or implementer starts a new approval round)',
@@ -126,7 +133,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/plan',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: { tags, summary: 'The structured release plan', params: IdParams, response: { 200: PlanSchema } },
     },
     async (request, reply) => {
@@ -139,7 +146,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.patch(
     '/api/v1/releases/:id/plan/:section',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Edit one plan section (owner, status, content); a content edit bumps its revision',
@@ -165,7 +172,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/readiness',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The live checklist: every next transition with each gate met or not, and why',
@@ -179,7 +186,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/transitions',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary:
@@ -204,7 +211,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/freeze-override',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary:
@@ -230,7 +237,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/history',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Every transition, with who, when, the policy version it was judged by and the gates it passed',
@@ -249,7 +256,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/approve',
     {
-      config: { access: 'releases.approve' },
+      config: { access: 'releases.approve', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Approve the release as a CAB/ECAB member (never your own; only once every other gate holds)',
@@ -276,7 +283,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/approvals',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Every approval, with who, when, their roles then and whether it was voided',
@@ -290,7 +297,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/promotions',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Promote into the next environment (only after the policy tests passed in the current one)',
@@ -314,7 +321,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/promotions',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The promotions of a release, with the test results that allowed each',
@@ -328,7 +335,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/backout-rehearsals',
     {
-      config: { access: 'releases.test' },
+      config: { access: 'releases.test', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Record a rehearsal of the current back-out plan (its revision is kept with it)',
@@ -352,7 +359,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/backout-rehearsals',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The back-out rehearsals of a release',
@@ -366,7 +373,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.put(
     '/api/v1/releases/:id/review',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Record (or correct) the post-implementation review of a deployed or backed-out release',
@@ -388,7 +395,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/v1/releases/:id/changes',
     {
-      config: { access: 'releases.read' },
+      config: { access: 'releases.read', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'The requests for change that authorise the release',
@@ -396,13 +403,13 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
         response: { 200: Type.Object({ items: Type.Array(ChangeSchema) }) },
       },
     },
-    async (request) => ({ items: await releases.linkedChanges(request.params.id) }),
+    async (request) => ({ items: await releases.linkedChanges(request.params.id, visibilityOf(request)) }),
   );
 
   app.post(
     '/api/v1/releases/:id/change',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: "Raise the release's RFC, prefilled: CIs, window, implementer, back-out plan; its risk computed",
@@ -425,7 +432,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/v1/releases/:id/changes',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: [RELEASE_SCOPE, { object: 'change', param: 'changeId', in: 'body' }] },
       schema: {
         tags,
         summary: 'Link an existing change to the release',
@@ -442,7 +449,7 @@ export async function releaseRoutes(root: FastifyInstance, ctx: AppContext) {
   app.delete(
     '/api/v1/releases/:id/changes/:changeId',
     {
-      config: { access: 'releases.write' },
+      config: { access: 'releases.write', scope: [RELEASE_SCOPE, { object: 'change', param: 'changeId' }] },
       schema: {
         tags,
         summary: 'Unlink a change from the release',

@@ -85,6 +85,7 @@ export const ReleaseSchema = Type.Object(
     requester: Type.Object({ id: Nullable(Type.Integer()), username: Type.String() }),
     implementer: Nullable(UserRef),
     currentEnvironment: Nullable(Type.String()),
+    teamId: Nullable(Type.Integer({ description: 'The owning team; null = organisation-wide' })),
     requiredTests: TestsByEnvironment,
     knownIssues: Type.String(),
     contentsHash: Type.String({ description: 'SHA-256 over the artifacts: test results count for this build' }),
@@ -133,6 +134,8 @@ export const CreateReleaseBody = Type.Object(
     implementerId: Type.Optional(Nullable(Id)),
     rolloutStrategy: Type.Optional(StringEnum(ROLLOUT_STRATEGIES)),
     knownIssues: Type.Optional(Text(20_000)),
+    /** The owning team (one the caller belongs to); null or absent = organisation-wide. */
+    teamId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );
@@ -146,6 +149,7 @@ export const PatchReleaseBody = Type.Object(
     plannedEnd: Type.Optional(Nullable(DateTimeInput)),
     implementerId: Type.Optional(Nullable(Id)),
     rolloutStrategy: Type.Optional(StringEnum(ROLLOUT_STRATEGIES)),
+    teamId: Type.Optional(Nullable(Id)),
   },
   { additionalProperties: false },
 );

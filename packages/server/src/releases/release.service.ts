@@ -17,7 +17,6 @@ import {
   type Role,
   type RolloutStrategy,
   releaseTransitionsFrom,
-  rolesAllow,
   SCOPE_EDITABLE_RELEASE_STATES,
   TERMINAL_RELEASE_STATES,
   type TestProtocol,
@@ -25,7 +24,7 @@ import {
 import type { Change, ChangeService } from '../changes/change.service.js';
 import { normaliseInstant } from '../changes/freeze.service.js';
 import { readJson, writeJson } from '../cmdb/json-column.js';
-import type { Actor } from '../platform/actor.js';
+import { type Actor, actorHolds, sodWaived } from '../platform/actor.js';
 import type { Db } from '../platform/database.js';
 import {
   ConflictError,
@@ -37,6 +36,8 @@ import {
   SodViolation,
   StaleVersionError,
 } from '../platform/errors.js';
+import { requireAssignableTeam } from '../platform/teams/team.service.js';
+import { SEES_ALL, type Visibility } from '../platform/teams/team-scope.js';
 import type { PolicyService, PolicyVersion } from '../policy/policy.service.js';
 import type { CiRef } from './coexistence.js';
 import {
@@ -81,6 +82,8 @@ export interface ReleaseInput {
   implementerId?: number | null | undefined;
   rolloutStrategy?: RolloutStrategy | undefined;
   knownIssues?: string | undefined;
+  /** The owning team; the actor must belong to it (platform/teams). Null or absent = organisation-wide. */
+  teamId?: number | null | undefined;
 }
 
 export interface ReleasePatch {
@@ -91,6 +94,7 @@ export interface ReleasePatch {
   plannedEnd?: string | null | undefined;
   implementerId?: number | null | undefined;
   rolloutStrategy?: RolloutStrategy | undefined;
+  teamId?: number | null | undefined;
 }
 
 export interface ReleaseApprovalStatus {
@@ -122,6 +126,7 @@ export interface Release {
   requester: { id: number | null; username: string };
   implementer: { id: number; username: string } | null;
   currentEnvironment: string | null;
+  teamId: number | null;
   /** The tests the current policy (and the template) require, per environment. */
   requiredTests: Record<string, TestProtocol[]>;
   knownIssues: string;
@@ -356,11 +361,11 @@ function mayTake(actor: Actor, transition: ReleaseTransition): boolean {
   return transition.by.some((who) => {
     switch (who) {
       case 'manager':
-        return rolesAllow(actor.roles, 'releases.write');
+        return actorHolds(actor, 'releases.write');
       case 'approver':
-        return rolesAllow(actor.roles, 'releases.approve');
+        return actorHolds(actor, 'releases.approve');
       case 'rollout':
-        return rolesAllow(actor.roles, 'rollouts.execute');
+        return actorHolds(actor, 'rollouts.execute');
       case 'system':
         return actor.via === 'system';
     }
@@ -436,6 +441,7 @@ export class ReleaseService {
             ? null
             : { id: row.implementer_id, username: users.get(row.implementer_id) ?? '' },
         currentEnvironment: row.current_environment,
+        teamId: row.team_id,
         requiredTests: requiredTestsOf(row, policy),
         knownIssues: row.known_issues,
         contentsHash: row.contents_hash,
@@ -620,6 +626,9 @@ export class ReleaseService {
     const created = await this.#db
       .transaction()
       .execute(async (tx) => {
+        if (input.teamId !== undefined && input.teamId !== null) {
+          await requireAssignableTeam(tx, actor, input.teamId, 'release');
+        }
         const row = await releaseRepository.insert(tx, {
           type: input.type,
           element,
@@ -638,6 +647,7 @@ export class ReleaseService {
           requester_id: actor.userId,
           requester_name: actor.username,
           implementer_id: input.implementerId ?? null,
+          team_id: input.teamId ?? null,
           current_environment: null,
           contents_hash: contentsHashOf([]),
           scope_round: 1,
@@ -737,12 +747,17 @@ export class ReleaseService {
       },
       async ({ tx, row: current }) => {
         const before = (await this.present([current], tx, policy))[0] as Release;
+        // Moving a release into a team is bound by the create rule (audited with the edit).
+        if (patch.teamId !== undefined && patch.teamId !== null && patch.teamId !== current.team_id) {
+          await requireAssignableTeam(tx, actor, patch.teamId, 'release');
+        }
         const written = await releaseRepository.write(tx, id, {
           ...(patch.title !== undefined && { title: patch.title.trim() }),
           ...(patch.description !== undefined && { description: patch.description }),
           ...(patch.knownIssues !== undefined && { known_issues: patch.knownIssues }),
           ...(patch.rolloutStrategy !== undefined && { rollout_strategy: patch.rolloutStrategy }),
           ...(patch.implementerId !== undefined && { implementer_id: patch.implementerId }),
+          ...(patch.teamId !== undefined && { team_id: patch.teamId }),
           planned_start: window.start,
           planned_end: window.end,
         });
@@ -974,17 +989,18 @@ export class ReleaseService {
     if (expectedVersion !== undefined && expectedVersion !== row.version) {
       throw new StaleVersionError('release', id, expectedVersion, row.version);
     }
-    if (!rolesAllow(actor.roles, 'releases.approve') || actor.userId === null) {
+    if (!actorHolds(actor, 'releases.approve') || actor.userId === null) {
       throw new ForbiddenError('Only CAB or ECAB members (releases.approve) may approve releases', {
         permission: 'releases.approve',
       });
     }
-    if (actor.userId === row.requester_id) {
+    // Break-glass waives the rule, flagged: the approval's audit entry carries the elevation.
+    if (actor.userId === row.requester_id && !sodWaived(actor)) {
       throw new SodViolation(`Segregation of duties: ${actor.username} requested release ${id} and cannot approve it`, {
         rule: 'sod.approver_not_requester',
       });
     }
-    if (actor.userId === row.implementer_id) {
+    if (actor.userId === row.implementer_id && !sodWaived(actor)) {
       throw new SodViolation(
         `Segregation of duties: ${actor.username} implements release ${id} and cannot approve it`,
         {
@@ -1296,9 +1312,9 @@ export class ReleaseService {
 
   // The release's request for change ---------------------------------------------------------
 
-  async linkedChanges(id: number): Promise<Change[]> {
+  async linkedChanges(id: number, visibility: Visibility = SEES_ALL): Promise<Change[]> {
     await this.writer.require(this.#db, id);
-    return this.changes.list({ releaseId: id, limit: 200 });
+    return this.changes.list({ releaseId: id, limit: 200, visibility });
   }
 
   /**
@@ -1308,7 +1324,7 @@ export class ReleaseService {
    * it, which computes its impact and risk; without it the answer carries a risk preview.
    */
   async createChange(actor: Actor, id: number, options: { submit?: boolean | undefined }) {
-    if (!rolesAllow(actor.roles, 'changes.write')) {
+    if (!actorHolds(actor, 'changes.write')) {
       throw new ForbiddenError('Raising the release change needs changes.write too', { permission: 'changes.write' });
     }
     const row = await this.writer.require(this.#db, id);
@@ -1342,6 +1358,8 @@ export class ReleaseService {
       implementerId: row.implementer_id,
       backoutPlan: sections.get('backout_plan')?.content || null,
       releaseId: id,
+      // The release's RFC belongs to the release's team.
+      teamId: row.team_id,
     });
     await this.writer.write(actor, id, { what: 'link a change' }, async () => ({
       result: undefined,

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { JsonColumn } from '../cmdb/cmdb.table.js';
 
 /** Rows are snake_case; timestamps and planned windows are ISO-8601 UTC text (ADR 0003). */
@@ -39,6 +39,8 @@ export interface ReleasesTable {
   rollout_started_at: string | null;
   deployed_at: string | null;
   review_due_at: string | null;
+  /** The owning team (teams.id); null = organisation-wide. See platform/teams/team-scope.ts. */
+  team_id: ColumnType<number | null, number | null | undefined, number | null>;
   closed_at: string | null;
   created_at: string;
   updated_at: string;

@@ -3,14 +3,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase, tempDir, testDatabaseKinds } from '../test-support/test-databases.js';
 import { databaseProblems } from './support/crash-integrity.js';
 import { type ServerProcess, startServerProcess } from './support/crash-server-process.js';
-import { AckLedger, ApiClient, checkLedger, seededRandom, startWriters } from './support/crash-workload.js';
+import {
+  AckLedger,
+  ApiClient,
+  checkLedger,
+  duplicateChanges,
+  type PendingRetries,
+  retryPendingChanges,
+  seededRandom,
+  startWriters,
+} from './support/crash-workload.js';
 
 /**
  * Suite 2 (issue 11), anchors §7.2 D1: a real Slipway server in its own process, under a mixed
  * write load from concurrent clients (CIs, CI updates with If-Match, relationships, requests for
  * change), is killed with SIGKILL at random moments and restarted each time. After every restart
  * every acknowledged write must be there; at the end the audit chain verifies and the storage
- * passes its integrity checks.
+ * passes its integrity checks. Requests for change are raised with an Idempotency-Key: at the
+ * end each one whose answer a crash swallowed is retried with its key, and exactly one request for
+ * change exists per key (the key is recorded in the write's own transaction).
  *
  * Sizes: SLIPWAY_CRASH_KILLS (issue size 20; CI default 12 on SQLite, 6 on PostgreSQL, whose
  * server process never crashes here, so repetitions add less), SLIPWAY_CRASH_CLIENTS (4),
@@ -64,6 +75,12 @@ describe.each(testDatabaseKinds())('kill -9 under a mixed write load on %s', (ki
     }
 
     const api = new ApiClient(server.url, TOKEN);
+    // Unanswered creates, retried with their keys once their dead instances are known dead.
+    const pending: PendingRetries = await retryPendingChanges(api, ledger, 30_000);
+    expect(await duplicateChanges(api), `seed ${SEED}: a retried Idempotency-Key created a second change`).toEqual([]);
+    const afterRetries = await checkLedger(api, ledger);
+    expect(afterRetries.lost, `seed ${SEED}: retried writes lost`).toEqual([]);
+
     const verification = await api.expect<{ ok: boolean; entries: number; firstBad: unknown }>(
       200,
       'GET',
@@ -101,6 +118,7 @@ describe.each(testDatabaseKinds())('kill -9 under a mixed write load on %s', (ki
         `(${ledger.cis.size} CIs, ${ledger.relationships.size} relationships, ${ledger.changes.size} changes), ` +
         `${lostTotal} lost, ${ledger.unanswered} cut off, ${ledger.staleAfterCrash} committed-but-unanswered updates seen, ` +
         `${ledger.shed} shed (503) and retried, ` +
+        `${pending.retried} unanswered change creates retried with their Idempotency-Key (${pending.replayed} had committed and were answered from it, ${pending.executed} ran then), 0 duplicates, ` +
         `integrity ${problems.length === 0 ? 'ok' : 'FAILED'}, audit chain ok (${verification.entries} entries), ` +
         `impact index agrees on ${sample.length} sampled relationships, ` +
         `restart mean ${Math.round(meanRestart)} ms max ${Math.round(maxRestart)} ms, seed ${SEED}, ${seconds} s`,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { CHANGE_TRANSITIONS, type ChangeState, type Permission, type Role, rolesAllow } from '@slipway/model';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredScopes, scopeDeclarationProblem } from '../platform/http/object-scope.js';
 import { ChangeClient, type ChangeOrg, setupChangeOrg, windowAt } from '../test-support/change-kit.js';
 import { pushStreamed } from '../test-support/library-helpers.js';
 import { fetchOpenApi, type OpenApiDocument } from '../test-support/openapi.js';
@@ -10,6 +11,9 @@ import { testDatabaseKinds } from '../test-support/test-databases.js';
 import { type FuzzOperation, operationsOf } from './support/fuzz-openapi.js';
 import { dataFingerprint } from './support/fuzz-seed.js';
 import {
+  ELEVATED_ADMIN,
+  ELEVATED_SKIP,
+  elevatedAllows,
   invariantProblems,
   isKnownPermission,
   MATRIX_ROLES,
@@ -21,18 +25,20 @@ import {
 /**
  * Suite 4 — segregation of duties and access. Generated from the permission table in
  * packages/model and the approval rules of the change and release policy:
- * (a) every documented operation × every role × anonymous: the required permission is read off
- *     the server's 403 and checked against the table (a role the table does not grant must get
- *     403 and change nothing; a role it grants must get past access control), plus policy
- *     invariants (writes never need only `.read`, approvals need `.approve`, the auditor and
- *     the admin never approve);
+ * (a) every documented operation × every role × anonymous, plus an admin under break-glass: the
+ *     required permission is read off the server's 403 and checked against the table (a role the
+ *     table does not grant must get 403 and change nothing; a role it grants must get past access
+ *     control; the elevated admin gets past every one), plus policy invariants (writes never need
+ *     only `.read`, approvals need `.approve`, the auditor and the admin role never approve);
  * (b) object level — own / other × state: requesters, implementers and uploaders never approve
  *     their own change, release or artifact, in any state reached;
- * (c) the admin's only way to approve (there is no dedicated break-glass path) is to grant
- *     themselves an approver role, which is audited and still bound by (b);
- * (d) per-user objects (API tokens, calendar feed tokens) are invisible to other users.
- *     Slipway has no team-scoped objects; the suite asserts that, so adding teams makes it fail
- *     until cross-team tests are written.
+ * (c) the admin approves only through break-glass: without an elevation they are refused and
+ *     cannot grant themselves a role; with one they may approve even their own change, and every
+ *     entry written meanwhile carries the elevation's id and reason;
+ * (d) per-user objects (API tokens, calendar feed tokens) are invisible to other users, and
+ *     team-scoped objects (changes, releases and what they hold) to other teams: the cross-team
+ *     (BOLA) suite is bola.test.ts; here, every route that takes such an id is checked to declare
+ *     its scope, so a route added later cannot skip the team check.
  */
 describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind) => {
   let t: TestApp;
@@ -40,7 +46,16 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
   let org: ChangeOrg;
   let api: ChangeClient;
   const roleTokens = new Map<Role, string>();
-  const figures = { cases: 0, unauthorisedSuccesses: 0, falseDenials: 0, selfApprovals: 0, sodAttempts: 0 };
+  /** A second admin, elevated by break-glass for the whole matrix (a principal beside the roles). */
+  let elevatedToken: string;
+  const figures = {
+    cases: 0,
+    unauthorisedSuccesses: 0,
+    falseDenials: 0,
+    selfApprovals: 0,
+    sodAttempts: 0,
+    breakGlassApprovals: 0,
+  };
   const now = () => new Date().toISOString();
 
   beforeAll(async () => {
@@ -51,11 +66,20 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
     for (const role of MATRIX_ROLES) {
       roleTokens.set(role, role === 'admin' ? t.adminToken : (await t.userWithRoles(`matrix-${role}`, [role])).token);
     }
+    elevatedToken = (await t.userWithRoles('matrix-glass', ['admin'])).token;
+    const elevation = await t.request({
+      method: 'POST',
+      url: '/api/v1/auth/break-glass',
+      token: elevatedToken,
+      body: { reason: 'Suite 4 matrix: the elevated admin as a principal of its own', minutes: 60 },
+    });
+    expect(elevation.statusCode, elevation.body).toBe(201);
   }, 120_000);
   afterAll(async () => {
     console.log(
       `sod-matrix (${kind}): ${figures.cases} role×route cases, ${figures.unauthorisedSuccesses} unauthorised successes, ` +
-        `${figures.falseDenials} false denials; ${figures.sodAttempts} own/other×state approval attempts, ${figures.selfApprovals} self-approvals`,
+        `${figures.falseDenials} false denials; ${figures.sodAttempts} own/other×state approval attempts, ${figures.selfApprovals} self-approvals ` +
+        `(${figures.breakGlassApprovals} more under break-glass, flagged)`,
     );
     await t?.close();
   });
@@ -107,6 +131,15 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
         }
         snapshot = after;
       }
+      const elevated = ELEVATED_SKIP.has(name) ? undefined : await send(elevatedToken, op, url);
+      if (elevated) {
+        figures.cases++;
+        const after = await fingerprint();
+        if (forbiddenPermission(elevated) !== undefined && after !== snapshot) {
+          problems.push(`${name}: a request denied to the ${ELEVATED_ADMIN} changed data`);
+        }
+        snapshot = after;
+      }
       const declared = [...answers.values()].map(forbiddenPermission).find((p) => p !== undefined);
       const permission: Permission | 'authenticated' =
         declared === undefined ? 'authenticated' : (declared as Permission);
@@ -114,6 +147,17 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
       if (declared !== undefined && !isKnownPermission(declared)) {
         problems.push(`${name}: requires "${declared}", which the permission table does not define`);
         continue;
+      }
+      if (elevated) {
+        const denied = forbiddenPermission(elevated) !== undefined;
+        if (!elevatedAllows(permission) && !denied) {
+          figures.unauthorisedSuccesses++;
+          problems.push(`${name}: the ${ELEVATED_ADMIN} is not granted ${permission} but got ${elevated.statusCode}`);
+        }
+        if (elevatedAllows(permission) && denied) {
+          figures.falseDenials++;
+          problems.push(`${name}: the ${ELEVATED_ADMIN} holds ${permission} but was refused`);
+        }
       }
       for (const [role, res] of answers) {
         const allowed = tableAllows(role, permission);
@@ -288,17 +332,18 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
     expect(await attempt(org.users.carl.token)).not.toBe('ok');
   });
 
-  it('has no break-glass route; the admin’s only path to an approval is an audited role grant, still bound by SoD', async () => {
+  it('lets the admin approve only under an audited break-glass elevation, flagged; never by granting themselves a role', async () => {
     const routes = Object.keys(doc.paths);
-    expect(routes.filter((p) => /break|glass|override-sod|impersonat|sudo/i.test(p))).toEqual([]);
+    expect(routes.filter((p) => /break|glass|override-sod|impersonat|sudo/i.test(p))).toEqual([
+      '/api/v1/auth/break-glass',
+    ]);
     const admin = (await (await t.request({ method: 'GET', url: '/api/v1/users/me' })).json()) as {
       id: number;
-      version: number;
       roles: Role[];
     };
     expect(rolesAllow(admin.roles, 'changes.approve')).toBe(false);
 
-    // The admin raises a change, then grants themselves the change-manager role.
+    // The admin raises a change and (holding changes.manage) moves it to authorisation.
     const own = await api.create(t.adminToken, {
       type: 'normal',
       title: 'Admin change',
@@ -308,37 +353,85 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
       backoutPlan: 'Revert',
     });
     await api.act(t.adminToken, own.id, 'submit');
-    const grant = await t.request({
-      method: 'PATCH',
-      url: `/api/v1/users/${admin.id}`,
-      body: { roles: ['admin', 'change_manager'] },
-    });
-    expect(grant.statusCode, grant.body).toBe(200);
-    const audit = (await (
-      await t.request({ method: 'GET', url: `/api/v1/audit?objectType=user&objectId=${admin.id}` })
-    ).json()) as {
-      items: { action: string; actor: { name: string }; before: { roles?: string[] }; after: { roles?: string[] } }[];
-    };
-    const entry = audit.items.find((e) => e.after?.roles?.includes('change_manager'));
-    expect(entry, 'the role grant is in the audit trail').toBeDefined();
-    expect(entry?.actor.name).toBe('admin');
-    expect(entry?.before?.roles).toEqual(['admin']);
-    t.slipway.ctx.auth.invalidateCachedTokens();
+    expect((await api.act(t.adminToken, own.id, 'assess')).statusCode).toBe(200);
 
-    // Now holding changes.approve and changes.manage: the admin can move their own change along,
-    // but SoD still refuses the approval.
-    await api.act(t.adminToken, own.id, 'assess');
+    // Without an elevation: no approval, and no self-granted approver role by any route.
     figures.sodAttempts++;
-    const self = await api.act(t.adminToken, own.id, 'approve', {});
-    if (self.statusCode < 300) figures.selfApprovals++;
-    expect(outcome(self)).toBe('SOD_VIOLATION');
-    // Put the roles back, audited too.
-    const revert = await t.request({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, body: { roles: ['admin'] } });
-    expect(revert.statusCode, revert.body).toBe(200);
-    t.slipway.ctx.auth.invalidateCachedTokens();
+    expect(outcome(await api.act(t.adminToken, own.id, 'approve', {}))).toBe('FORBIDDEN');
+    for (const roles of [['admin', 'change_manager'], ['admin', 'cab_member'], ['cab_member']]) {
+      const grant = await t.request({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, body: { roles } });
+      expect(grant.statusCode, grant.body).toBe(403);
+      expect(grant.json().error.message).toMatch(/break-glass/);
+    }
+    // Nor by borrowing an approver's identity through a token minted for them.
+    const borrowed = await t.request({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      body: { name: 'borrowed', userId: org.users.olivia.id },
+    });
+    expect(borrowed.statusCode, borrowed.body).toBe(403);
+    const me = (await (await t.request({ method: 'GET', url: '/api/v1/users/me' })).json()) as { roles: Role[] };
+    expect(me.roles).toEqual(['admin']);
+    // Nobody else can open the glass: every non-admin role is refused.
+    for (const role of MATRIX_ROLES.filter((r) => r !== 'admin')) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/api/v1/auth/break-glass',
+        token: roleTokens.get(role) as string,
+        body: { reason: 'INC-1: trying to bypass segregation of duties' },
+      });
+      expect(res.statusCode, `${role}: ${res.body}`).toBe(403);
+    }
+
+    // Under break-glass the admin may approve their own change: allowed, and flagged.
+    const reason = 'INC-9001: production outage, CAB unreachable, emergency approval';
+    const started = await t.request({ method: 'POST', url: '/api/v1/auth/break-glass', body: { reason, minutes: 10 } });
+    expect(started.statusCode, started.body).toBe(201);
+    const elevationId = (started.json() as { id: number }).id;
+    figures.sodAttempts++;
+    const approved = await api.act(t.adminToken, own.id, 'approve', { comment: 'break-glass' });
+    expect(outcome(approved), approved.body).toBe('ok');
+    figures.breakGlassApprovals++;
+    const audit = (await (
+      await t.request({ method: 'GET', url: `/api/v1/audit?objectType=change&objectId=${own.id}` })
+    ).json()) as { items: { action: string; actor: { id: number; breakGlass?: { id: number; reason: string } } }[] };
+    const approval = audit.items.find((e) => e.action === 'change.approve');
+    expect(approval?.actor).toMatchObject({ id: admin.id, breakGlass: { id: elevationId, reason } });
+    expect(
+      audit.items.filter((e) => e.action !== 'change.approve').every((e) => e.actor.breakGlass === undefined),
+    ).toBe(true);
+
+    // Ended: back to administering only.
+    const ended = await t.request({ method: 'DELETE', url: '/api/v1/auth/break-glass' });
+    expect(ended.statusCode, ended.body).toBe(200);
+    const again = await api.create(t.adminToken, {
+      type: 'normal',
+      title: 'Admin change after the glass',
+      ciIds: [org.cis.testServer],
+      ...windowAt(now(), 120),
+      implementerId: org.users.ivan.id,
+      backoutPlan: 'Revert',
+    });
+    await api.act(t.adminToken, again.id, 'submit');
+    await api.act(t.adminToken, again.id, 'assess');
+    figures.sodAttempts++;
+    expect(outcome(await api.act(t.adminToken, again.id, 'approve', {}))).toBe('FORBIDDEN');
+
+    // An auditor sees the elevation and the chain still verifies.
+    const listed = await t.request({
+      method: 'GET',
+      url: '/api/v1/auth/break-glass',
+      token: roleTokens.get('auditor') as string,
+    });
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect((listed.json() as { items: { id: number; endReason: string | null }[] }).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: elevationId, endReason: 'ended' })]),
+    );
+    const verify = await t.request({ method: 'GET', url: '/api/v1/audit/verify' });
+    expect(verify.json()).toMatchObject({ ok: true });
   });
 
-  it('keeps per-user objects invisible to other users; there are no team-scoped objects', async () => {
+  it('keeps per-user objects invisible to other users; every id-taking change/release/rollout route declares its team scope', async () => {
     const alice = await t.userWithRoles('matrix-alice', ['engineer']);
     const bob = await t.userWithRoles('matrix-bob', ['engineer']);
     const aliceToken = await t.request({
@@ -385,9 +478,21 @@ describe.each(testDatabaseKinds())('suite 4: segregation of duties on %s', (kind
       200,
     );
 
-    // No schema in the API carries a team: every object is visible to every role holding its
-    // `.read` permission. Adding teams must come with cross-team (BOLA) tests here.
-    const text = JSON.stringify(doc.components ?? {}) + JSON.stringify(doc.paths);
-    expect(/"team(Id)?"\s*:/i.test(text)).toBe(false);
+    // Team scoping is declared per route and checked by one hook (platform/http/object-scope.ts);
+    // the cross-team calls themselves are in bola.test.ts.
+    const undeclared: string[] = [];
+    const scopes = declaredScopes(t.slipway.app);
+    for (const op of operationsOf(doc)) {
+      const url = op.template.replace(/\{([^}]+)\}/g, ':$1');
+      const declared = scopes.get(`${op.method} ${url}`);
+      if (declared === undefined) undeclared.push(`${op.method} ${op.template} is documented but not registered`);
+      const problem = scopeDeclarationProblem(url, declared);
+      if (problem) undeclared.push(`${op.method} ${op.template} ${problem}`);
+    }
+    expect(undeclared).toEqual([]);
+    expect(scopes.get('GET /api/v1/rollouts/:id')).toEqual([{ object: 'rollout', param: 'id' }]);
+    expect(scopeDeclarationProblem('/api/v1/changes/:id/new-thing', undefined)).toMatch(/declares no config.scope/);
+    const schemas = JSON.stringify(doc.components ?? {}) + JSON.stringify(doc.paths);
+    expect(/"teamId"\s*:/.test(schemas), 'changes and releases carry their team').toBe(true);
   });
 });

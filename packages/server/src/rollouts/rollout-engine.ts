@@ -26,6 +26,7 @@ import { toCandidate } from '../releases/target-resolver.js';
 import type { StepExecutor, StepOutcome, StepRequest } from './executors.js';
 import type { GateRunner } from './health-gates.js';
 import { type RolloutRow, rolloutRepository, type WaveRow, type WorkItem } from './rollout.repository.js';
+import { activationRepository } from './rollout-activation.repository.js';
 import type { RolloutCmdb } from './rollout-cmdb.js';
 
 export const ROLLOUT_JOB = 'rollout.drive';
@@ -720,6 +721,27 @@ export class RolloutEngine {
         from,
       );
       if (!updated || !before) return undefined;
+      // A dormant rollout's open activation request (pending or scheduled) ends with the back-out:
+      // its job, if any, then finds nothing to do.
+      const closed = await activationRepository.closeOpen(
+        tx,
+        id,
+        {
+          state: 'cancelled',
+          closed_by: actor.username,
+          closed_at: this.#now(),
+          closed_reason: `the rollout is backed out: ${reason}`,
+        },
+        this.#now(),
+      );
+      if (closed) {
+        await this.event(tx, updated, 'rollout.activation_cancelled', {
+          by: actor.username,
+          activationId: closed.id,
+          activation: 'cancelled',
+          reason: `the rollout is backed out: ${reason}`,
+        });
+      }
       await this.event(tx, updated, 'rollout.backout_started', { reason, by: actor.username });
       await this.deps.audit.record(tx, actor, {
         action: 'rollout.backout',

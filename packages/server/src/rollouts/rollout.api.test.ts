@@ -350,7 +350,7 @@ describe.each(testDatabaseKinds())('rollouts on %s', (kind) => {
     expect(await installedOn(targets[0] as number)).toEqual(before);
   });
 
-  it('dormant: installs inactive everywhere, activates as a separate step, deactivates again', async () => {
+  it('dormant: installs inactive everywhere, activates as a separate, approved step, deactivates again', async () => {
     const targets = fleet.slice(6, 9);
     const release = await approvedRelease(t, org, targets, { element: 'messaging', product: 'RabbitMQ' });
     const created = await start(release.id, {
@@ -372,14 +372,32 @@ describe.each(testDatabaseKinds())('rollouts on %s', (kind) => {
         })
       ).statusCode,
     ).toBe(403);
-    await t.request({ method: 'POST', url: `/api/v1/rollouts/${created.id}/activate`, token: rita(), body: {} });
+    // Requested by the release manager, approved by a CAB member (rollout-activation.api.test.ts has the rest).
+    const activate = async () => {
+      const asked = await t.request({
+        method: 'POST',
+        url: `/api/v1/rollouts/${created.id}/activate`,
+        token: rita(),
+        body: {},
+      });
+      expect(asked.statusCode, asked.body).toBe(200);
+      expect((await waitFor(t, created.id, inState('dormant'))).state).toBe('dormant');
+      const approved = await t.request({
+        method: 'POST',
+        url: `/api/v1/rollouts/${created.id}/activation/approve`,
+        token: org.users.carl.token,
+        body: {},
+      });
+      expect(approved.statusCode, approved.body).toBe(200);
+    };
+    await activate();
     r = await waitFor(t, created.id, inState('completed'));
     expect(r.activation).toBe('active');
     expect(await rel()).toBe('deployed');
     await t.request({ method: 'POST', url: `/api/v1/rollouts/${created.id}/deactivate`, token: rita(), body: {} });
     r = await waitFor(t, created.id, inState('dormant'));
     expect(r.activation).toBe('inactive');
-    await t.request({ method: 'POST', url: `/api/v1/rollouts/${created.id}/activate`, token: rita(), body: {} });
+    await activate();
     r = await waitFor(t, created.id, inState('completed'));
     const steps = await all<StepJson>(`/api/v1/rollouts/${created.id}/steps`);
     const count = (action: string, state: string) =>

@@ -1,5 +1,6 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import { type Db, dialectOf } from '../platform/database.js';
+import { type Visibility, visibleTo } from '../platform/teams/team-scope.js';
 import type {
   RolloutEventsTable,
   RolloutStepsTable,
@@ -54,9 +55,15 @@ export const rolloutRepository = {
       state?: string | undefined;
       beforeId?: number | undefined;
       limit: number;
+      /** Whose rollouts (a rollout takes its release's team); absent = every rollout. */
+      visibility?: Visibility | undefined;
     },
   ): Promise<RolloutRow[]> {
     let q = db.selectFrom('rollouts').selectAll();
+    const visible = filter.visibility && visibleTo(filter.visibility, 'releases.team_id');
+    if (visible) {
+      q = q.where('release_id', 'in', (eb) => eb.selectFrom('releases').select('releases.id').where(visible));
+    }
     if (filter.releaseId !== undefined) q = q.where('release_id', '=', filter.releaseId);
     if (filter.state !== undefined) q = q.where('state', '=', filter.state);
     if (filter.beforeId !== undefined) q = q.where('id', '<', filter.beforeId);
@@ -107,6 +114,18 @@ export const rolloutRepository = {
     let q = tx.selectFrom('rollouts').select('driver_epoch').where('id', '=', id);
     if (dialectOf(tx) === 'postgres') q = q.forUpdate();
     return (await q.executeTakeFirst())?.driver_epoch;
+  },
+
+  /**
+   * The release's state and scope round, read inside the transaction that creates a rollout of it.
+   * On PostgreSQL the row is locked until that transaction ends, so a cancellation or a scope edit
+   * (both claim the release's version, an UPDATE of this row) commits before the check or after
+   * the rollout; SQLite's single writer gives the same.
+   */
+  async releaseForRollout(tx: Db, releaseId: number): Promise<{ state: string; scope_round: number } | undefined> {
+    let q = tx.selectFrom('releases').select(['state', 'scope_round']).where('id', '=', releaseId);
+    if (dialectOf(tx) === 'postgres') q = q.forUpdate();
+    return q.executeTakeFirst();
   },
 
   async insertWaves(db: Db, rows: Insertable<RolloutWavesTable>[]): Promise<void> {

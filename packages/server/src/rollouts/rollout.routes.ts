@@ -4,10 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../platform/context.js';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
+import { RELEASE_SCOPE, ROLLOUT_SCOPE, visibilityOf } from '../platform/http/object-scope.js';
 import { decodeIdCursor, pageOf } from '../platform/http/pagination.js';
 import { actorOfRequest } from '../platform/http/request-actor.js';
 import { IdempotencyHeaders, IdParams, IfMatchHeaders, Page, PageQuery } from '../platform/http/schemas.js';
 import {
+  ActivationDecisionBody,
+  ActivationRejectBody,
+  ActivationRequestBody,
+  ActivationSchema,
   ConfirmBody,
   CreateExecutableBody,
   CreateRolloutBody,
@@ -28,12 +33,13 @@ const SSE_HEARTBEAT_MS = 15_000;
 export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const service = ctx.rollouts.rollouts;
+  const activations = ctx.rollouts.activations;
   const tags = ['rollouts'];
 
   app.post(
     '/api/v1/releases/:id/rollouts',
     {
-      config: { access: 'rollouts.execute' },
+      config: { access: 'rollouts.execute', scope: RELEASE_SCOPE },
       schema: {
         tags,
         summary: 'Start (or schedule) a rollout of an approved release into an environment',
@@ -78,6 +84,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
         state: request.query.state,
         beforeId: decodeIdCursor(request.query.cursor),
         limit: limit + 1,
+        visibility: visibilityOf(request),
       });
       return pageOf(items, limit, (r) => [r.id]);
     },
@@ -86,7 +93,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'A rollout with its waves, totals and KPIs',
@@ -104,7 +111,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id/targets',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'The targets of a rollout and how each fared',
@@ -135,7 +142,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id/steps',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'Executed steps with their idempotency keys, attempts, exit codes and output',
@@ -161,7 +168,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id/events/log',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'The event log of a rollout as JSON (the same events the SSE stream sends)',
@@ -184,7 +191,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id/events',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'Live events of a rollout (text/event-stream); resumes after Last-Event-ID or ?after=',
@@ -255,7 +262,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.get(
     '/api/v1/rollouts/:id/verification',
     {
-      config: { access: 'rollouts.read' },
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'Manifest versus facts: drift and unauthorized software on the deployed targets',
@@ -266,11 +273,11 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
     async (request) => service.verification(request.params.id),
   );
 
-  const control = (action: 'pause' | 'resume' | 'abort' | 'activate' | 'deactivate' | 'backout', summary: string) =>
+  const control = (action: 'pause' | 'resume' | 'abort' | 'deactivate' | 'backout', summary: string) =>
     app.post(
       `/api/v1/rollouts/:id/${action}`,
       {
-        config: { access: 'rollouts.execute' },
+        config: { access: 'rollouts.execute', scope: ROLLOUT_SCOPE },
         schema: {
           tags,
           summary,
@@ -292,11 +299,9 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
               ? await service.resume(actor, id, version)
               : action === 'abort'
                 ? await service.abort(actor, id, reason, version)
-                : action === 'activate'
-                  ? await service.activate(actor, id, version)
-                  : action === 'deactivate'
-                    ? await service.deactivate(actor, id, version)
-                    : await service.backout(actor, id, reason, version);
+                : action === 'deactivate'
+                  ? await service.deactivate(actor, id, version)
+                  : await service.backout(actor, id, reason, version);
         setEtag(reply, rollout.version);
         return rollout;
       },
@@ -304,8 +309,130 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   control('pause', 'Pause: no new targets start; running ones finish');
   control('resume', 'Resume (after a failure-threshold pause the failed targets are tried again)');
   control('abort', 'Abort for good without backing out');
-  control('activate', 'Dormant: switch the installed release on everywhere (a separate, separately authorised step)');
-  control('deactivate', 'Dormant: switch an activated release off again');
+  control(
+    'deactivate',
+    'Dormant: switch an activated release off again (a new activation needs a new request and approval)',
+  );
+
+  // Activation of a dormant rollout: requested by one person, approved by another.
+  const activationTags = { tags, params: IdParams, headers: IfMatchHeaders };
+  app.post(
+    '/api/v1/rollouts/:id/activate',
+    {
+      config: { access: 'rollouts.execute', scope: ROLLOUT_SCOPE },
+      schema: {
+        ...activationTags,
+        summary:
+          'Dormant: request the activation, now or at activateAt; nothing is switched on until someone else approves',
+        description:
+          'Creates a pending activation request (the rollout stays dormant; its `activationRequest` shows it). `activateAt` must lie in the future (400), inside the rollout windows and outside every freeze covering its targets (422 DOMAIN_RULE, rule rollout.activation_window or rollout.activation_freeze). A rollout that is not dormant: 422 ILLEGAL_TRANSITION. A second open request: 409.',
+        body: Type.Optional(ActivationRequestBody),
+        response: { 200: RolloutSchema },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      await activations.request(
+        actorOfRequest(request),
+        id,
+        { activateAt: request.body?.activateAt, note: request.body?.note },
+        versionFromIfMatch(request.headers['if-match']),
+      );
+      const rollout = await service.get(id);
+      setEtag(reply, rollout.version);
+      return rollout;
+    },
+  );
+  app.post(
+    '/api/v1/rollouts/:id/activation/approve',
+    {
+      config: { access: 'rollouts.approve', scope: ROLLOUT_SCOPE },
+      schema: {
+        ...activationTags,
+        summary: 'Approve the pending activation: it starts now, or a durable job starts it at its activateAt',
+        description:
+          'Change managers and CAB members (rollouts.approve). Neither the requester nor the person who started the rollout may approve (403 SOD_VIOLATION). The time is checked again against windows and freezes (422; the request stays pending). No pending request: 422.',
+        body: Type.Optional(ActivationDecisionBody),
+        response: { 200: RolloutSchema },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      await activations.approve(
+        actorOfRequest(request),
+        id,
+        { note: request.body?.note },
+        versionFromIfMatch(request.headers['if-match']),
+      );
+      const rollout = await service.get(id);
+      setEtag(reply, rollout.version);
+      return rollout;
+    },
+  );
+  app.post(
+    '/api/v1/rollouts/:id/activation/reject',
+    {
+      config: { access: 'rollouts.approve', scope: ROLLOUT_SCOPE },
+      schema: {
+        ...activationTags,
+        summary: 'Reject the pending activation, with a reason',
+        description:
+          'Same people and segregation of duties as approving (the requester withdraws with cancel instead). No pending request: 422.',
+        body: ActivationRejectBody,
+        response: { 200: RolloutSchema },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      await activations.reject(
+        actorOfRequest(request),
+        id,
+        { reason: request.body.reason },
+        versionFromIfMatch(request.headers['if-match']),
+      );
+      const rollout = await service.get(id);
+      setEtag(reply, rollout.version);
+      return rollout;
+    },
+  );
+  app.post(
+    '/api/v1/rollouts/:id/activation/cancel',
+    {
+      config: { access: 'rollouts.execute', scope: ROLLOUT_SCOPE },
+      schema: {
+        ...activationTags,
+        summary: 'Withdraw a pending activation request or call off a scheduled activation',
+        description: 'No open (pending or scheduled) request: 422.',
+        body: Type.Optional(ReasonBody),
+        response: { 200: RolloutSchema },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      await activations.cancel(
+        actorOfRequest(request),
+        id,
+        { reason: request.body?.reason },
+        versionFromIfMatch(request.headers['if-match']),
+      );
+      const rollout = await service.get(id);
+      setEtag(reply, rollout.version);
+      return rollout;
+    },
+  );
+  app.get(
+    '/api/v1/rollouts/:id/activations',
+    {
+      config: { access: 'rollouts.read', scope: ROLLOUT_SCOPE },
+      schema: {
+        tags,
+        summary: 'Every activation request of a rollout, newest first, with who decided what and when',
+        params: IdParams,
+        response: { 200: Type.Object({ items: Type.Array(ActivationSchema) }) },
+      },
+    },
+    async (request) => ({ items: await activations.list(request.params.id) }),
+  );
   control(
     'backout',
     'Back out: reverse wave order, changed targets only, CMDB restored to the pre-rollout baseline (reason required)',
@@ -314,7 +441,7 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
   app.post(
     '/api/v1/rollouts/:id/confirm',
     {
-      config: { access: 'rollouts.confirm' },
+      config: { access: 'rollouts.confirm', scope: ROLLOUT_SCOPE },
       schema: {
         tags,
         summary: 'Confirm (or fail) a manual health gate or manual steps',

@@ -1,4 +1,5 @@
 import {
+  ACTIVATION_REQUEST_STATES,
   FAILURE_POLICIES,
   PAUSE_REASONS,
   ROLLOUT_ACTIONS,
@@ -233,6 +234,54 @@ const WaveSchema = Type.Object({
   impact: Type.Unknown({ description: 'What-if impact of this wave: CIs and services its targets affect' }),
 });
 
+export const ActivationSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    rolloutId: Type.Integer(),
+    state: StringEnum(ACTIVATION_REQUEST_STATES, {
+      description:
+        'pending: waits for an approver; scheduled: approved, due at activateAt; activated; rejected; cancelled; blocked: due while a freeze or closed window forbade it',
+    }),
+    activateAt: Nullable(Timestamp),
+    requestedBy: Type.String(),
+    requestedAt: Timestamp,
+    note: Type.String(),
+    decidedBy: Nullable(Type.String()),
+    decidedAt: NullableTimestamp,
+    decisionNote: Nullable(Type.String()),
+    activatedAt: NullableTimestamp,
+    closedBy: Nullable(Type.String()),
+    closedAt: NullableTimestamp,
+    closedReason: Nullable(Type.String()),
+    version: Type.Integer(),
+  },
+  { description: 'A request to activate a dormant rollout, and how it was decided' },
+);
+
+export const ActivationRequestBody = Type.Object(
+  {
+    activateAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When to activate (ISO-8601, in the future, inside the rollout windows and outside freezes); omitted: as soon as it is approved',
+      }),
+    ),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ActivationDecisionBody = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+
+export const ActivationRejectBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why the activation is rejected' }) },
+  { additionalProperties: false },
+);
+
 export const RolloutSchema = Type.Object(
   {
     id: Type.Integer(),
@@ -248,6 +297,7 @@ export const RolloutSchema = Type.Object(
     pauseReason: Nullable(StringEnum(PAUSE_REASONS)),
     reason: Nullable(Type.String()),
     activation: Nullable(Type.String()),
+    activationRequest: Nullable(ActivationSchema),
     windows: Type.Array(Window),
     scheduledAt: NullableTimestamp,
     plannedStart: NullableTimestamp,

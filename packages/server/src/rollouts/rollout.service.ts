@@ -44,6 +44,7 @@ import {
 } from '../platform/errors.js';
 import type { OutboundClient } from '../platform/outbound/outbound-client.js';
 import { OutboundRefusedError } from '../platform/outbound/outbound-policy.js';
+import type { Visibility } from '../platform/teams/team-scope.js';
 import type { SecretBox } from '../platform/webhooks/secret-box.js';
 import type { PolicyService } from '../policy/policy.service.js';
 import { releaseRepository } from '../releases/release.repository.js';
@@ -59,6 +60,8 @@ import {
   type TargetRow,
   type WaveRow,
 } from './rollout.repository.js';
+import { activationRepository } from './rollout-activation.repository.js';
+import { type ActivationView, openState, toActivationView } from './rollout-activation.service.js';
 import type { RolloutCmdb, VerificationReport } from './rollout-cmdb.js';
 import { inWindow, type RolloutEngine, type StoredSpec } from './rollout-engine.js';
 
@@ -106,6 +109,8 @@ export interface Rollout {
   pauseReason: PauseReason | null;
   reason: string | null;
   activation: string | null;
+  /** Dormant rollouts: the newest activation request (pending, scheduled, or how the last one ended). */
+  activationRequest: ActivationView | null;
   windows: { start: string; end: string }[];
   scheduledAt: string | null;
   plannedStart: string | null;
@@ -227,7 +232,8 @@ function durationBetween(a: string | null, b: string | null): number | null {
 
 /**
  * Rollouts: starting one (with every pre-start check), reading it, and the actions people take
- * (pause, resume, abort, back out, confirm, activate, deactivate). The engine does the work.
+ * (pause, resume, abort, back out, confirm, deactivate; the activation of a dormant rollout is
+ * RolloutActivationService's). The engine does the work.
  */
 export class RolloutService {
   constructor(
@@ -269,6 +275,7 @@ export class RolloutService {
     state?: string | undefined;
     beforeId?: number | undefined;
     limit: number;
+    visibility?: Visibility | undefined;
   }) {
     return this.present(await rolloutRepository.list(this.db, filter));
   }
@@ -277,7 +284,9 @@ export class RolloutService {
     const ids = rows.map((r) => r.id);
     const waves = await rolloutRepository.wavesOf(this.db, ids);
     const counts = await rolloutRepository.targetCounts(this.db, ids);
+    const requests = await activationRepository.latestOf(this.db, ids);
     return rows.map((r) => {
+      const request = requests.get(r.id);
       const spec = readJson<StoredSpec>(r.spec);
       const mine = counts.filter((c) => c.rollout_id === r.id);
       const total = (state: string) => mine.filter((c) => c.state === state).reduce((s, c) => s + c.n, 0);
@@ -298,6 +307,7 @@ export class RolloutService {
         pauseReason: r.pause_reason as PauseReason | null,
         reason: r.reason,
         activation: r.activation,
+        activationRequest: request ? toActivationView(request) : null,
         windows: spec.windows ?? [],
         scheduledAt: r.scheduled_at,
         plannedStart: r.planned_start,
@@ -331,7 +341,7 @@ export class RolloutService {
           durationMs: durationBetween(r.started_at, r.finished_at),
           backedOut: state === 'backed_out',
         },
-        allowedActions: rolloutActionsFrom(state, r.strategy as RolloutStrategy),
+        allowedActions: rolloutActionsFrom(state, r.strategy as RolloutStrategy, openState(request)),
         createdBy: r.created_by,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
@@ -684,6 +694,15 @@ export class RolloutService {
     });
     const stored: StoredSpec = { strategy: strategy as unknown as Record<string, unknown>, windows };
     const created = await this.db.transaction().execute(async (tx) => {
+      // The checks above ran outside this transaction: a release cancelled (or re-scoped) since
+      // gets no rollout, so what runs is always the scope that was approved.
+      const current = await rolloutRepository.releaseForRollout(tx, releaseId);
+      if (current?.state !== 'scheduled' || current.scope_round !== row.scope_round) {
+        throw new DomainRuleError(
+          `Release ${releaseId} changed while the rollout was being checked (${current?.state ?? 'deleted'}): only an approved (or scheduled) release, as approved, may be rolled out`,
+          { rule: 'rollout.release_approved', state: current?.state ?? null },
+        );
+      }
       let rollout: RolloutRow;
       try {
         rollout = await rolloutRepository.insert(tx, {
@@ -840,11 +859,10 @@ export class RolloutService {
           resume: 'rollout.resumed',
           abort: 'rollout.aborted',
           confirm: 'rollout.resumed',
-          activate: 'rollout.resumed',
           deactivate: 'rollout.resumed',
           backout: 'rollout.backout_started',
-        } as const
-      )[action];
+        } as const satisfies Partial<Record<RolloutAction, string>>
+      )[action as 'pause' | 'resume' | 'abort' | 'confirm' | 'deactivate' | 'backout'];
       await this.engine.event(tx, updated, type, { by: actor.username, action, state: updated.state, ...detail });
       await this.audit.record(tx, actor, {
         action: `rollout.${action}`,
@@ -926,14 +944,6 @@ export class RolloutService {
     if (!reason.trim()) throw new InputError('reason: say why the rollout is backed out', { field: 'reason' });
     await this.engine.startBackout(actor, id, reason.trim());
     return this.get(id);
-  }
-
-  activate(actor: Actor, id: number, expectedVersion?: number): Promise<Rollout> {
-    return this.#act(actor, id, 'activate', expectedVersion, async (_row, tx) => {
-      // A second activation (after a deactivation) runs every target again: new steps, new keys.
-      await rolloutRepository.supersede(tx, id, 'activate', ['succeeded', 'failed'], null);
-      return { fields: { state: 'activating', phase: 'activate' }, kick: true };
-    });
   }
 
   deactivate(actor: Actor, id: number, expectedVersion?: number): Promise<Rollout> {

@@ -30,12 +30,15 @@ import { GateRunner } from './health-gates.js';
 import type { RolloutRow } from './rollout.repository.js';
 import { rolloutRoutes } from './rollout.routes.js';
 import { RolloutService } from './rollout.service.js';
+import { RolloutActivationService } from './rollout-activation.service.js';
 import { RolloutCmdb } from './rollout-cmdb.js';
 import { RolloutEngine } from './rollout-engine.js';
 
 /** Rollouts' services, as the routes (and tests) reach them. */
 export interface RolloutServices {
   rollouts: RolloutService;
+  /** The activation of dormant rollouts: request, approve, reject, cancel, and the scheduled job. */
+  activations: RolloutActivationService;
   engine: RolloutEngine;
   cmdb: RolloutCmdb;
   commands: CommandRunner;
@@ -152,12 +155,16 @@ export function createRolloutServices(
     secrets,
     rolloutCmdb,
   });
+  const activations = new RolloutActivationService(db, audit, clock, engine, deps.jobs, {
+    changes: deps.changes,
+    policy: deps.policy,
+  });
   deps.webhooks.registerEventTypes(ROLLOUT_EVENT_TYPES);
   deps.releases.rolloutRecords.register({
     name: 'rollouts',
     recordsFor: (releaseId) => rollouts.recordsFor(releaseId),
   });
-  return { rollouts, engine, cmdb: rolloutCmdb, commands };
+  return { rollouts, activations, engine, cmdb: rolloutCmdb, commands };
 }
 
 export function startRollouts(rollouts: RolloutServices, log: FastifyBaseLogger): void {

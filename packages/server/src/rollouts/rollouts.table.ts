@@ -97,3 +97,25 @@ export interface RolloutExecutablesTable {
   created_by: string;
   created_at: string;
 }
+
+/** Activation requests of dormant rollouts (migration 0073). */
+export interface RolloutActivationsTable {
+  id: Generated<number>;
+  rollout_id: number;
+  state: string;
+  activate_at: string | null;
+  requested_by: string;
+  requested_at: string;
+  request_note: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_note: string | null;
+  activated_at: string | null;
+  closed_by: string | null;
+  closed_at: string | null;
+  closed_reason: string | null;
+  open_key: number | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}

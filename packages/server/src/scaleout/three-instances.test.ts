@@ -213,12 +213,21 @@ describe.runIf(hasPostgres)('three Slipway instances on one PostgreSQL database'
       return { statusCode: answer.status, body: answer.body === null ? '' : text, json: () => answer.body };
     },
     async userWithRoles(username: string, roles: Role[]) {
-      const user = await request(nextInstance(), 'POST', '/api/v1/users', {
-        body: { username, roles, password: null },
-      });
+      // The admin creates the account; its owner signs in and creates their own token (an admin
+      // may not mint one for an approver), each step on whichever instance is next.
+      const password = `Correct-Horse-Battery-${roles.length}9`;
+      const user = await request(nextInstance(), 'POST', '/api/v1/users', { body: { username, roles, password } });
       expect(user.status, JSON.stringify(user.body)).toBe(201);
+      const login = await request(nextInstance(), 'POST', '/api/v1/auth/login', {
+        auth: false,
+        body: { username, password },
+      });
+      expect(login.status, JSON.stringify(login.body)).toBe(200);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       const token = await request(nextInstance(), 'POST', '/api/v1/tokens', {
-        body: { name: `${username} token`, userId: user.body.id },
+        auth: false,
+        headers: { cookie, 'x-csrf-token': login.body.csrfToken as string },
+        body: { name: `${username} token` },
       });
       expect(token.status, JSON.stringify(token.body)).toBe(201);
       return { id: user.body.id as number, token: token.body.secret as string };

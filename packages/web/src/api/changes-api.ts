@@ -24,6 +24,8 @@ export interface ChangeDraft {
   implementerId: number | null;
   backoutPlan: string | null;
   templateId: number | null;
+  /** The owning team (one the user belongs to); null = organisation-wide. */
+  teamId: number | null;
 }
 
 /** Change management: changes, decisions, agenda, conflicts, freezes and the calendar. */

@@ -1,6 +1,7 @@
-import type { SlipwayClient } from '@slipway/client';
+import { SlipwayApiError, type SlipwayClient } from '@slipway/client';
 import type { ArtifactState, ComplianceFindingKind, LicenceVerdict, RESERVATION_STATES } from '@slipway/model';
 import { type ApiCall, ifMatch, newIdempotencyKey, type PageParams, present } from './api-support.js';
+import { type ArtifactPushMetadata, type ArtifactPushOptions, pushArtifact } from './artifact-push.js';
 
 export interface ArtifactFilters extends PageParams {
   q?: string | undefined;
@@ -13,10 +14,33 @@ export interface ReservationLine {
   quantity: number;
 }
 
+export interface LibraryApiOptions {
+  csrfToken: () => string | null;
+  onUnauthenticated: () => void;
+}
+
 /** The software library (artifacts, SBOMs, compliance) and the hardware store. */
-export function libraryApi(client: SlipwayClient, call: ApiCall) {
+export function libraryApi(client: SlipwayClient, call: ApiCall, options: LibraryApiOptions) {
   return {
     artifacts: {
+      /**
+       * Streams a file into the library with upload progress. Not through the fetch client:
+       * fetch reports no upload progress, XMLHttpRequest does.
+       */
+      push: async (file: Blob, metadata: ArtifactPushMetadata, pushOptions: ArtifactPushOptions = {}) => {
+        try {
+          return await pushArtifact(file, metadata, { ...pushOptions, csrfToken: options.csrfToken() });
+        } catch (error) {
+          if (error instanceof SlipwayApiError && error.code === 'UNAUTHENTICATED') options.onUnauthenticated();
+          throw error;
+        }
+      },
+      /** Attaches a minisign signature (the .minisig file's text); it must verify against a trusted key. */
+      attachSignature: (id: number, minisig: string) =>
+        call(client.PUT('/api/v1/artifacts/{id}/signature', { params: { path: { id } }, body: { minisig } })),
+      /** Attaches a CycloneDX JSON SBOM (replacing an earlier one) while the artifact is quarantined. */
+      attachSbom: (id: number, document: Record<string, unknown>) =>
+        call(client.POST('/api/v1/artifacts/{id}/sbom', { params: { path: { id } }, body: document })),
       list: (filters: ArtifactFilters = {}, signal?: AbortSignal) =>
         call(
           client.GET('/api/v1/artifacts', {

@@ -1,6 +1,7 @@
 import { createSlipwayClient, SlipwayApiError, unwrap } from '@slipway/client';
 import type { CiStatus, Criticality, Role } from '@slipway/model';
 import { windowsApi } from '../calendar/windows-api.js';
+import { incidentsApi } from '../incidents/incidents-api.js';
 import { maturityApi, metricsApi } from '../metrics/metrics-api.js';
 import { rolloutsApi } from '../rollouts/rollouts-api.js';
 import { type ApiCall, ifMatch, list, newIdempotencyKey, type PageParams, present } from './api-support.js';
@@ -9,6 +10,7 @@ import { type ImportOptions, uploadImport } from './import-upload.js';
 import { libraryApi } from './library-api.js';
 import { policyApi } from './policy-api.js';
 import { releasesApi } from './releases-api.js';
+import { teamsApi } from './teams-api.js';
 
 export { ifMatch, newIdempotencyKey, type PageParams } from './api-support.js';
 
@@ -120,18 +122,21 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
 
   return {
     changes: changesApi(client, call),
-    library: libraryApi(client, call),
+    incidents: incidentsApi(client, call),
+    library: libraryApi(client, call, options),
     maturity: maturityApi(client, call),
     metrics: metricsApi(client, call),
     policy: policyApi(client, call, options),
     releases: releasesApi(client, call),
     rollouts: rolloutsApi(client, call),
+    teams: teamsApi(client, call),
     windows: windowsApi(client, call),
     auth: {
       login: (username: string, password: string) =>
         call(client.POST('/api/v1/auth/login', { body: { username, password } })),
       logout: () => call(client.POST('/api/v1/auth/logout')),
       session: () => call(client.GET('/api/v1/auth/session')),
+      endBreakGlass: () => call(client.DELETE('/api/v1/auth/break-glass')),
     },
     users: {
       list: (filters: UserFilters = {}, signal?: AbortSignal) =>

@@ -181,7 +181,7 @@ export function WindowsPage() {
       {freezes.data && freezes.data.items.length === 0 && <p>No freeze.</p>}
       {freezes.data && freezes.data.items.length > 0 && (
         <div className="table-wrap">
-          <table data-testid="freeze-list">
+          <table className="windows-table" data-testid="freeze-list">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -211,12 +211,23 @@ export function WindowsPage() {
                   <td className="small">{scopeSummary(freeze)}</td>
                   <td>{freeze.active ? 'yes' : 'no'}</td>
                   {manage && (
-                    <td>
-                      <button type="button" className="button-link" onClick={() => open('freeze', freeze)}>
-                        Edit {freeze.name}
+                    // The name is in the accessible name only: on a tablet the column stays narrow enough to be seen.
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="button-link"
+                        aria-label={`Edit ${freeze.name}`}
+                        onClick={() => open('freeze', freeze)}
+                      >
+                        Edit
                       </button>{' '}
-                      <button type="button" className="button-link" onClick={() => void remove('freeze', freeze)}>
-                        Remove {freeze.name}
+                      <button
+                        type="button"
+                        className="button-link"
+                        aria-label={`Remove ${freeze.name}`}
+                        onClick={() => void remove('freeze', freeze)}
+                      >
+                        Remove
                       </button>
                     </td>
                   )}
@@ -249,7 +260,7 @@ export function WindowsPage() {
       {windows.data && windows.data.items.length === 0 && <p>No maintenance window.</p>}
       {windows.data && windows.data.items.length > 0 && (
         <div className="table-wrap">
-          <table data-testid="maintenance-list">
+          <table className="windows-table" data-testid="maintenance-list">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -277,12 +288,23 @@ export function WindowsPage() {
                   <td className="small">{item.ciIds.length > 0 ? item.ciIds.join(', ') : '—'}</td>
                   <td className="small">{item.serviceIds.length > 0 ? item.serviceIds.join(', ') : '—'}</td>
                   {manage && (
-                    <td>
-                      <button type="button" className="button-link" onClick={() => open('maintenance', item)}>
-                        Edit {item.name}
+                    // The name is in the accessible name only: on a tablet the column stays narrow enough to be seen.
+                    <td className="row-actions">
+                      <button
+                        type="button"
+                        className="button-link"
+                        aria-label={`Edit ${item.name}`}
+                        onClick={() => open('maintenance', item)}
+                      >
+                        Edit
                       </button>{' '}
-                      <button type="button" className="button-link" onClick={() => void remove('maintenance', item)}>
-                        Remove {item.name}
+                      <button
+                        type="button"
+                        className="button-link"
+                        aria-label={`Remove ${item.name}`}
+                        onClick={() => void remove('maintenance', item)}
+                      >
+                        Remove
                       </button>
                     </td>
                   )}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useSession, useSignedIn } from '../session/session-context.js';
+import { BreakGlassBanner } from './break-glass-banner.js';
 import { ErrorNotice } from './error-notice.js';
 import { NAVIGATION } from './navigation.js';
 import { RoleList } from './role-list.js';
@@ -63,6 +64,7 @@ export function AppShell() {
         </div>
       )}
       <main id="main" className="content" tabIndex={-1}>
+        <BreakGlassBanner />
         <Outlet />
       </main>
     </div>

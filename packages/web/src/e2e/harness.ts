@@ -123,7 +123,10 @@ export interface RunningSlipway {
 }
 
 export interface StartOptions {
-  /** Load the Northwind Logistics demo organisation (packages/server/src/cmdb/demo/README.md). */
+  /**
+   * Load the Northwind Logistics demo organisation (packages/server/src/cmdb/demo/README.md);
+   * resolves once its rollouts (packages/server/src/rollouts/rollout-demo.ts) have finished.
+   */
   demo?: boolean;
 }
 
@@ -148,7 +151,7 @@ export async function startSlipway(options: StartOptions = {}): Promise<RunningS
   await slipway.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = slipway.app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
-  return {
+  const running: RunningSlipway = {
     baseUrl,
     slipway,
     async api<T>(method: string, apiPath: string, body?: unknown, token = ADMIN_TOKEN) {
@@ -168,6 +171,30 @@ export async function startSlipway(options: StartOptions = {}): Promise<RunningS
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  // The demo's rollouts run in the background after the start: every suite sees them finished.
+  if (options.demo) await waitForDemoRollouts(running);
+  return running;
+}
+
+/**
+ * Waits until the demo's three rollouts (packages/server/src/rollouts/rollout-demo.ts, run in the
+ * background after the first start) have finished, so a suite that starts its own rollouts or
+ * counts running ones sees a quiet organisation.
+ */
+export async function waitForDemoRollouts(server: RunningSlipway, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const finished = ['completed', 'backed_out', 'failed', 'paused', 'aborted'];
+  for (;;) {
+    const rows = await server.slipway.ctx.database.db
+      .selectFrom('rollouts')
+      .innerJoin('releases', 'releases.id', 'rollouts.release_id')
+      .select(['rollouts.state'])
+      .where('releases.unit_name', 'in', ['desktop-agent-windows_exporter', 'redis-cache', 'kafka-events'])
+      .execute();
+    if (rows.length === 3 && rows.every((r) => finished.includes(r.state))) return;
+    if (Date.now() > deadline) throw new Error(`the demo rollouts did not finish: ${JSON.stringify(rows)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Whether this run refreshes the committed screenshots in docs/screenshots/ (SLIPWAY_SCREENSHOTS=1). */

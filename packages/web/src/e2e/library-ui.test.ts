@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   type RunningSlipway,
   saveScreenshot,
   signIn,
+  signOut,
   startSlipway,
   trackConsoleErrors,
 } from './harness.js';
@@ -21,6 +23,12 @@ const RELEASE_MANAGER = {
   password: 'Slipway-e2e-release-Pa55',
   displayName: 'Rita Release',
   roles: ['release_manager'],
+};
+const AUDITOR = {
+  username: 'aldo',
+  password: 'Slipway-e2e-auditor-Pa55',
+  displayName: 'Aldo Audit',
+  roles: ['auditor'],
 };
 
 const SBOM = {
@@ -40,12 +48,14 @@ const SBOM = {
 
 /**
  * The failures this suite provokes on purpose, which Chromium logs as console errors: approving
- * before the licence review (422) and reserving more than is in stock (409).
+ * before the licence review (422), reserving more than is in stock (409), and pushing a bad
+ * licence expression (400) and other content under a name and version already taken (409).
  */
 function expectedError(text: string, url: string): boolean {
   return (
     (text.includes('status of 422') && /\/api\/v1\/artifacts\/\d+\/approve$/.test(url)) ||
-    (text.includes('status of 409') && url.endsWith('/api/v1/hardware/reservations'))
+    (text.includes('status of 409') && url.endsWith('/api/v1/hardware/reservations')) ||
+    (/status of (400|409)/.test(text) && /\/api\/v1\/artifacts\?/.test(url))
   );
 }
 
@@ -59,7 +69,7 @@ describe.runIf(browserTests.run)('library and hardware store in headless Chromiu
   beforeAll(async () => {
     await ensureWebBuild();
     server = await startSlipway({ demo: true });
-    await createUsers(server, [RELEASE_MANAGER]);
+    await createUsers(server, [RELEASE_MANAGER, AUDITOR]);
     // Pushed by the admin, so the release manager may approve it (never one's own upload).
     const pushed = await server.api<{ id: number }>('POST', '/api/v1/artifacts', {
       name: 'route-planner',
@@ -194,6 +204,112 @@ describe.runIf(browserTests.run)('library and hardware store in headless Chromiu
         .first()
         .textContent(),
     ).resolves.toBe('3');
+  });
+
+  it('uploads an artifact with its SBOM, with progress, and opens it', async () => {
+    // Large enough that the browser hashes and sends it in many pieces.
+    const content = randomBytes(6 * 1024 * 1024);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    await page.goto(`${server.baseUrl}/library`);
+    await page.getByRole('link', { name: 'Upload an artifact' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Upload an artifact' }).waitFor();
+    await page.getByLabel('File', { exact: true }).setInputFiles({
+      name: 'fleet-agent-1.4.2.tar.gz',
+      mimeType: 'application/gzip',
+      buffer: content,
+    });
+    // Name and version come from the file name.
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('fleet-agent');
+    await expect(page.getByLabel('Version', { exact: true }).inputValue()).resolves.toBe('1.4.2');
+    await page.getByLabel('Licence (SPDX expression)').fill('MIT OR Apache-2.0');
+    await page.getByLabel('Type (release element)').selectOption('desktop');
+    await page.getByLabel('Supplier (optional)').fill('Northwind IT');
+    await page.getByLabel('Requires (optional, one a line)').fill('openssl >=3.0.0 <4\n');
+    await page.getByLabel('SBOM (optional CycloneDX JSON)').setInputFiles({
+      name: 'bom.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(SBOM)),
+    });
+    expect(await pageWidthOverflow(page)).toBe(0);
+    await saveScreenshot(page, 'library-upload');
+    const phases: string[] = [];
+    await page.exposeFunction('recordUploadPhase', (text: string) => phases.push(text));
+    await page.evaluate(() => {
+      new MutationObserver(() => {
+        const label = document.getElementById('upload-progress-label')?.textContent;
+        if (label) (window as unknown as { recordUploadPhase(text: string): void }).recordUploadPhase(label);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.waitForURL(/\/library\/artifacts\/\d+$/);
+    const id = Number(page.url().split('/').pop());
+    await page.getByRole('heading', { level: 1, name: 'fleet-agent 1.4.2' }).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/Uploaded fleet-agent-1\.4\.2\.tar\.gz \(6\.0 MB\).*SBOM attached \(2 components\)/)
+      .waitFor();
+    await page.getByText(sha256).waitFor();
+    await page
+      .getByTestId('sbom')
+      .getByText(/2 components/)
+      .waitFor();
+    // The progress said what it was doing: hashing, then sending.
+    expect(phases.some((text) => text.startsWith('Hashing:'))).toBe(true);
+    expect(phases.some((text) => /^Sending:|^Sent;/.test(text))).toBe(true);
+    const stored = await server.api<{
+      sha256: string;
+      size: number;
+      state: string;
+      element: string;
+      supplier: string;
+      license: string;
+      requires: { name: string; range: string }[];
+      uploadedBy: { name: string };
+    }>('GET', `/api/v1/artifacts/${id}`);
+    expect(stored.body).toMatchObject({
+      sha256,
+      size: content.length,
+      state: 'quarantined',
+      element: 'desktop',
+      supplier: 'Northwind IT',
+      license: 'MIT OR Apache-2.0',
+      requires: [{ name: 'openssl', range: '>=3.0.0 <4' }],
+      uploadedBy: { name: 'rita' },
+    });
+    // Her own upload: someone else must approve it.
+    await page.getByText('You uploaded this artifact, so someone else must approve it.').waitFor();
+  });
+
+  it("shows the server's refusals next to the upload form and stores nothing", async () => {
+    await page.goto(`${server.baseUrl}/library/artifacts/new`);
+    const file = { name: 'fleet-agent-1.4.2.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from('other bytes') };
+    await page.getByLabel('File', { exact: true }).setInputFiles(file);
+    await page.getByLabel('Licence (SPDX expression)').fill('MIT ORR Apache-2.0');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/licen[cs]e/i)
+      .waitFor();
+    await page.getByRole('alert').getByText('(INVALID_INPUT)').waitFor();
+    expect(page.url()).toMatch(/\/library\/artifacts\/new$/);
+    // Same name and version as the upload above, other content: 409, nothing kept.
+    await page.getByLabel('Licence (SPDX expression)').fill('MIT');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('alert').getByText('(CONFLICT)').waitFor();
+    expect(page.url()).toMatch(/\/library\/artifacts\/new$/);
+    const listed = await server.api<{ items: unknown[] }>('GET', '/api/v1/artifacts?name=fleet-agent');
+    expect(listed.body.items).toHaveLength(1);
+  });
+
+  it('offers the upload only to those who may push artifacts', async () => {
+    await signOut(page);
+    await signIn(page, server.baseUrl, AUDITOR, '/');
+    await page.goto(`${server.baseUrl}/library`);
+    await page.locator('table.artifact-table tbody tr').first().waitFor();
+    await expect(page.getByRole('link', { name: 'Upload an artifact' }).count()).resolves.toBe(0);
+    await page.goto(`${server.baseUrl}/library/artifacts/new`);
+    await page.getByRole('heading', { name: 'Not available to you' }).waitFor();
+    await page.getByText('library.write').waitFor();
   });
 
   it('logged no console errors', () => {

@@ -11,6 +11,7 @@ import {
   type RunningSlipway,
   saveScreenshot,
   signIn,
+  signOut,
   startSlipway,
   trackConsoleErrors,
 } from './harness.js';
@@ -22,6 +23,29 @@ const MANAGER = {
   displayName: 'Rita Release',
   roles: ['release_manager'],
 };
+const CAB = { username: 'cara', password: 'Slipway-e2e-cab-Pa55', displayName: 'Cara CAB', roles: ['cab_member'] };
+
+/** What a datetime-local input holds for an instant (the browser runs in this machine's time zone). */
+function localInput(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** The one refusal this suite provokes: an incident that starts in the future (400). */
+function expectedError(text: string, url: string): boolean {
+  return text.includes('status of 400') && url.endsWith('/api/v1/incidents');
+}
+
+interface IncidentBody {
+  id: number;
+  title: string;
+  open: boolean;
+  resolvedAt: string | null;
+  severity: string;
+  cause: { kind: string; id: number } | null;
+  cis: { name: string }[];
+}
 
 describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
@@ -32,10 +56,10 @@ describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (dem
   beforeAll(async () => {
     await ensureWebBuild();
     server = await startSlipway({ demo: true });
-    await createUsers(server, [MANAGER]);
+    await createUsers(server, [MANAGER, CAB]);
     browser = await launchChromium();
     page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page);
+    consoleErrors = trackConsoleErrors(page, expectedError);
   }, 120_000);
 
   afterAll(async () => {
@@ -153,6 +177,85 @@ describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (dem
     await row.getByText('by person').waitFor();
     await row.getByText('Checked by hand in the E2E run').waitFor();
     await expect(row.getByRole('cell').nth(1).textContent()).resolves.toMatch(/^no/);
+    expect(consoleErrors).toEqual([]);
+  });
+  it('records an incident caused by a rollout, refusing a start in the future, then resolves it', async () => {
+    const rollout = (
+      await server.api<{ items: { id: number; releaseId: number }[] }>('GET', '/api/v1/rollouts?limit=1')
+    ).body.items[0];
+    if (!rollout) throw new Error('The demo has no rollout');
+    await page.goto(`${server.baseUrl}/metrics`);
+    await page.getByRole('link', { name: 'Incidents', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
+    const form = page.getByRole('form', { name: 'Record an incident' });
+    await form.getByLabel('Title').fill('Parcel tracking returns errors');
+    await form.getByLabel('Severity').selectOption('critical');
+    await form.getByLabel('Started at').fill(localInput(Date.now() + 2 * 86_400_000));
+    await form.getByLabel('Caused by').selectOption('rollout');
+    await form.getByLabel('Rollout number').fill(String(rollout.id));
+    await form
+      .getByTestId('cause-lookup')
+      .getByText(`recorded against release #${rollout.releaseId}`, { exact: false })
+      .waitFor();
+    await form.getByLabel('Affected CIs (optional): add one').fill('ams-trkevt01');
+    await form.getByLabel(/^ams-trkevt01/).click();
+    await form.getByRole('list', { name: 'Affected CIs' }).getByText('ams-trkevt01').waitFor();
+    await form.getByRole('button', { name: 'Record incident' }).click();
+    // The server's refusal, next to the form; nothing recorded.
+    await form
+      .getByRole('alert')
+      .getByText(/startedAt is in the future/)
+      .waitFor();
+    await form.getByLabel('Started at').fill(localInput(Date.now() - 2 * 3_600_000));
+    await form.getByRole('button', { name: 'Record incident' }).click();
+    await page.getByRole('status').getByText(`caused by release #${rollout.releaseId}`, { exact: false }).waitFor();
+    const open = page.getByTestId('open-incidents');
+    const row = open.getByRole('row', { name: /Parcel tracking returns errors/ });
+    await row.getByText('critical').waitFor();
+    await row.getByRole('link', { name: new RegExp(`release #${rollout.releaseId}`) }).waitFor();
+    const listed = await server.api<{ items: IncidentBody[] }>('GET', '/api/v1/incidents?open=true');
+    const recorded = listed.body.items.find((incident) => incident.title === 'Parcel tracking returns errors');
+    expect(recorded).toMatchObject({
+      open: true,
+      severity: 'critical',
+      cause: { kind: 'release', id: rollout.releaseId },
+      cis: [{ name: 'ams-trkevt01' }],
+    });
+    expect(await pageWidthOverflow(page)).toBe(0);
+    await saveScreenshot(page, 'incidents');
+
+    await row.getByRole('button', { name: 'Resolve Parcel tracking returns errors' }).click();
+    const resolve = page.getByRole('form', { name: 'Resolve incident Parcel tracking returns errors' });
+    await expect(resolve.getByLabel('Restored at').inputValue()).resolves.toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+    await resolve.getByRole('button', { name: 'Resolve incident' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Resolved “Parcel tracking returns errors” after (1 h 5\d min|2 h( \d min)?)/)
+      .waitFor();
+    await open.getByText('No incident is open.').waitFor();
+    await page
+      .getByTestId('resolved-incidents')
+      .getByRole('row', { name: /Parcel tracking returns errors/ })
+      .waitFor();
+    const resolved = await server.api<IncidentBody>('GET', `/api/v1/incidents/${recorded?.id}`);
+    expect(resolved.body.open).toBe(false);
+    expect(resolved.body.resolvedAt).not.toBeNull();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows incidents without the record form to those who may only read them', async () => {
+    await server.api('POST', '/api/v1/incidents', {
+      title: 'Booking engine slow',
+      severity: 'minor',
+      startedAt: new Date(Date.now() - 600_000).toISOString(),
+    });
+    await signOut(page);
+    await signIn(page, server.baseUrl, CAB, '/');
+    await page.goto(`${server.baseUrl}/incidents`);
+    const row = page.getByTestId('open-incidents').getByRole('row', { name: /Booking engine slow/ });
+    await row.waitFor();
+    await expect(row.getByRole('button').count()).resolves.toBe(0);
+    await expect(page.getByRole('form', { name: 'Record an incident' }).count()).resolves.toBe(0);
     expect(consoleErrors).toEqual([]);
   });
 });

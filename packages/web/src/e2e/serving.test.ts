@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuild, REPO_ROOT, type RunningSlipway, startSlipway } from './harness.js';
+import { ADMIN_TOKEN, ensureWebBuild, REPO_ROOT, type RunningSlipway, startSlipway } from './harness.js';
 
 /**
  * The plugin on its own, loaded by path at run time: a static import would pull the server's
@@ -65,6 +65,29 @@ describe('the server serves the web UI at /', () => {
       expect(response.status, page).toBe(200);
       await expect(response.text()).resolves.toContain('<div id="root">');
     }
+  });
+
+  it('gives a browser reloading the Metrics page the app, and scrapers the Prometheus metrics', async () => {
+    const page = await fetch(`${server.baseUrl}/metrics`, {
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    await expect(page.text()).resolves.toContain('<div id="root">');
+    // A scraper (Prometheus sends OpenMetrics and text/plain): still the metrics route, still authorised.
+    const scrape = { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' };
+    const anonymous = await fetch(`${server.baseUrl}/metrics`, { headers: scrape });
+    expect(anonymous.status).toBe(401);
+    await anonymous.arrayBuffer();
+    const scraped = await fetch(`${server.baseUrl}/metrics`, {
+      headers: { ...scrape, authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/);
+    await expect(scraped.text()).resolves.toMatch(/^# HELP /m);
+    // Without any Accept header too (curl).
+    const plain = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    await expect(plain.text()).resolves.toMatch(/^# HELP /m);
   });
 
   it('serves the hashed assets with a long cache lifetime', async () => {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { useParams } from 'react-router';
+import { useLocation, useParams } from 'react-router';
 import type { Artifact } from '../api/types.js';
 import { formatBytes } from '../cmdb/ci-format.js';
 import { DateTime } from '../components/date-time.js';
@@ -9,6 +9,12 @@ import { useLoad } from '../hooks/use-load.js';
 import { SbomComponents } from '../library/sbom-components.js';
 import { ArtifactStateBadge, SignatureBadge, VerdictBadge } from '../library/verdict-badge.js';
 import { useSession, useSignedIn } from '../session/session-context.js';
+import type { UploadedNotice } from './artifact-upload-page.js';
+
+function uploadedNotice(state: unknown): string | null {
+  const uploaded = (state as Partial<UploadedNotice> | null)?.uploaded;
+  return typeof uploaded === 'string' ? uploaded : null;
+}
 
 /** One artifact: integrity, licence verdict, signature, coexistence ranges, SBOM, and approve/verify/retire. */
 export function ArtifactPage() {
@@ -20,7 +26,8 @@ export function ArtifactPage() {
   const [artifact, setArtifact] = useState<Artifact | undefined>(undefined);
   useEffect(() => setArtifact(loaded.data), [loaded.data]);
   const [error, setError] = useState<unknown>(undefined);
-  const [notice, setNotice] = useState<string | null>(null);
+  // Arriving from the upload form, the page says what was stored and attached.
+  const [notice, setNotice] = useState<string | null>(uploadedNotice(useLocation().state));
   const [busy, setBusy] = useState(false);
   useDocumentTitle(artifact ? `${artifact.name} ${artifact.artifactVersion}` : 'Artifact');
 

@@ -15,7 +15,7 @@ const PAGE_SIZE = 25;
 /** The Definitive Software Library: every artifact with its digest, licence verdict and signature. */
 export function ArtifactsPage() {
   useDocumentTitle('Software library');
-  const { api } = useSession();
+  const { api, can } = useSession();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const state = params.get('state') ?? '';
@@ -44,6 +44,11 @@ export function ArtifactsPage() {
     <section className="page" aria-labelledby="artifacts-title">
       <div className="page-head">
         <h1 id="artifacts-title">Software library</h1>
+        {can('library.write') && (
+          <Link className="button" to="/library/artifacts/new">
+            Upload an artifact
+          </Link>
+        )}
       </div>
       <form className="filters" onSubmit={submit} aria-label="Search artifacts">
         <div className="field">
@@ -83,7 +88,9 @@ export function ArtifactsPage() {
               <th scope="col">State</th>
               <th scope="col">Licence</th>
               <th scope="col">Signature</th>
-              <th scope="col">Digest</th>
+              <th scope="col" className="narrow-hidden">
+                Digest
+              </th>
               <th scope="col">Uploaded</th>
             </tr>
           </thead>
@@ -116,7 +123,7 @@ export function ArtifactsPage() {
                 <td>
                   <SignatureBadge signature={artifact.signature} />
                 </td>
-                <td>
+                <td className="narrow-hidden">
                   <ShortDigest sha256={artifact.sha256} />
                 </td>
                 <td className="nowrap">

@@ -25,6 +25,7 @@ interface FormValues {
   end: string;
   implementer: string;
   backoutPlan: string;
+  team: string;
 }
 
 function valuesOf(change: Change | null): FormValues {
@@ -39,6 +40,7 @@ function valuesOf(change: Change | null): FormValues {
     end: toLocalInput(change?.plannedEnd ?? null),
     implementer: change?.implementer ? String(change.implementer.id) : '',
     backoutPlan: change?.backoutPlan ?? '',
+    team: change?.teamId ? String(change.teamId) : '',
   };
 }
 
@@ -53,6 +55,7 @@ function draftOf(values: FormValues): ChangeDraft {
     implementerId: values.implementer ? Number(values.implementer) : null,
     backoutPlan: values.backoutPlan.trim() === '' ? null : values.backoutPlan,
     templateId: values.type === 'standard' && values.templateId ? Number(values.templateId) : null,
+    teamId: values.team ? Number(values.team) : null,
   };
 }
 
@@ -97,6 +100,8 @@ function ChangeEditor({ existing }: { existing: Change | null }) {
     [api, can],
   );
   const users = useLoad(loadUsers);
+  const loadTeams = useCallback((signal: AbortSignal) => api.teams.list(signal), [api]);
+  const teams = useLoad(loadTeams);
 
   function update(patch: Partial<FormValues>) {
     const next = { ...values, ...patch };
@@ -124,6 +129,8 @@ function ChangeEditor({ existing }: { existing: Change | null }) {
   const typeLocked = draft.change !== null;
   const isNew = !existing || existing.state === 'new';
   const others = (users.data?.items ?? []).filter((other) => other.id !== user.id && !other.disabled);
+  // Only a member may put a change into a team; the current team stays selectable as it is.
+  const teamChoices = (teams.data?.items ?? []).filter((team) => team.isMember || String(team.id) === values.team);
   return (
     <section className="page" aria-labelledby="change-editor-title">
       <div className="page-head">
@@ -247,6 +254,19 @@ function ChangeEditor({ existing }: { existing: Change | null }) {
               )}
             </select>
           </div>
+          {teamChoices.length > 0 && (
+            <div className="field">
+              <label htmlFor="change-team">Team</label>
+              <select id="change-team" value={values.team} onChange={(event) => update({ team: event.target.value })}>
+                <option value="">organisation-wide (everyone who reads changes)</option>
+                {teamChoices.map((team) => (
+                  <option key={team.id} value={team.id}>
+                    {team.name} (its members, auditors, change managers and the CAB)
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
           <div className="field">
             <label htmlFor="change-backout">Back-out plan</label>
             <textarea

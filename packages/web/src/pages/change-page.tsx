@@ -12,6 +12,7 @@ import { RiskPanel } from '../changes/risk-panel.js';
 import { ciPath } from '../cmdb/ci-format.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { TeamName } from '../components/team-name.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession, useSignedIn } from '../session/session-context.js';
@@ -78,6 +79,10 @@ export function ChangePage() {
                     <DateTime value={change.plannedEnd} />
                   </>
                 )}
+              </dd>
+              <dt>Team</dt>
+              <dd>
+                <TeamName teamId={change.teamId} />
               </dd>
               <dt>Requester</dt>
               <dd>{change.requester.username}</dd>

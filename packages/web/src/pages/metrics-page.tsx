@@ -76,7 +76,7 @@ function DoraKeys({ dora }: { dora: DoraReport }) {
 /** The KPIs with their trend and the DORA four keys for a period, each with what it was computed from. */
 export function MetricsPage() {
   useDocumentTitle('Metrics');
-  const { api } = useSession();
+  const { api, can } = useSession();
   const [days, setDays] = useState<PeriodDays>(90);
   const period = useMemo(() => lastDays(days), [days]);
   const loadKpis = useCallback((signal: AbortSignal) => api.metrics.kpis(period, signal), [api, period]);
@@ -88,7 +88,10 @@ export function MetricsPage() {
     <section className="page" aria-labelledby="metrics-title">
       <div className="page-head">
         <h1 id="metrics-title">Metrics</h1>
-        <Link to="/maturity">Maturity assessment</Link>
+        <div className="head-links">
+          {can('incidents.read') && <Link to="/incidents">Incidents</Link>}
+          <Link to="/maturity">Maturity assessment</Link>
+        </div>
       </div>
       <div className="period-picker">
         <label htmlFor="metrics-period">Period</label>

@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import type { Release } from '../api/types.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { TeamName } from '../components/team-name.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { type LoadState, useLoad } from '../hooks/use-load.js';
 import { ContentsEditor } from '../releases/contents-editor.js';
@@ -131,6 +132,10 @@ export function ReleasePage() {
               <DateTime value={release.plannedEnd} />
             </>
           )}
+        </dd>
+        <dt>Team</dt>
+        <dd>
+          <TeamName teamId={release.teamId} />
         </dd>
         <dt>Requester</dt>
         <dd>{release.requester.username}</dd>

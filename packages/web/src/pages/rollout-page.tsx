@@ -1,6 +1,8 @@
 import { TARGET_STATES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { isApiError } from '../api/errors.js';
+import { fromLocalInput } from '../changes/local-time.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
@@ -8,7 +10,7 @@ import { useLoad } from '../hooks/use-load.js';
 import { releaseName, releasePath } from '../releases/release-badges.js';
 import { formatDuration, RolloutStateBadge, rolloutLabel } from '../rollouts/rollout-badges.js';
 import { RolloutControls } from '../rollouts/rollout-controls.js';
-import type { Rollout, RolloutEvent, RolloutWave } from '../rollouts/rollouts-api.js';
+import type { Rollout, RolloutActivation, RolloutEvent, RolloutWave } from '../rollouts/rollouts-api.js';
 import { useLiveRollout } from '../rollouts/use-live-rollout.js';
 import { useSession } from '../session/session-context.js';
 import '../rollouts/rollouts.css';
@@ -185,6 +187,211 @@ function EventLog({ events, streaming, finished }: { events: RolloutEvent[]; str
   );
 }
 
+const ACTIVATION_STATES: Record<RolloutActivation['state'], string> = {
+  pending: 'waiting for approval',
+  scheduled: 'approved, scheduled',
+  activated: 'approved and activated',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  blocked: 'blocked when due',
+};
+
+/** Who asked for the activation, for when, and how it was decided. */
+function ActivationFacts({ request }: { request: RolloutActivation }) {
+  return (
+    <dl className="facts-grid" data-testid="activation-request">
+      <dt>Request</dt>
+      <dd>
+        #{request.id}: <span className="badge">{ACTIVATION_STATES[request.state]}</span>
+      </dd>
+      <dt>Asked by</dt>
+      <dd>
+        {request.requestedBy}, <DateTime value={request.requestedAt} />
+        {request.note && ` — ${request.note}`}
+      </dd>
+      <dt>Activate</dt>
+      <dd>{request.activateAt ? <DateTime value={request.activateAt} /> : 'as soon as it is approved'}</dd>
+      {request.decidedBy && (
+        <>
+          <dt>Decided by</dt>
+          <dd>
+            {request.decidedBy}, <DateTime value={request.decidedAt} />
+            {request.decisionNote && ` — ${request.decisionNote}`}
+          </dd>
+        </>
+      )}
+      {request.activatedAt && (
+        <>
+          <dt>Activated</dt>
+          <dd>
+            <DateTime value={request.activatedAt} seconds />
+          </dd>
+        </>
+      )}
+      {request.closedReason && request.state !== 'rejected' && (
+        <>
+          <dt>Ended</dt>
+          <dd>
+            {request.closedBy && `${request.closedBy}: `}
+            {request.closedReason}
+          </dd>
+        </>
+      )}
+      {request.state === 'rejected' && (
+        <>
+          <dt>Reason</dt>
+          <dd>{request.closedReason}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/**
+ * A dormant rollout's activation: the newest request and the steps the user may take on it —
+ * request (now or at a time; `rollouts.execute`), approve or reject (`rollouts.approve`, never
+ * one's own request or rollout: the server refuses it, the panel says so), cancel a pending or
+ * scheduled one (`rollouts.execute`). The server's `allowedActions` says what the state allows.
+ */
+function ActivationPanel({
+  rollout,
+  onChanged,
+  onStale,
+}: {
+  rollout: Rollout;
+  onChanged: (rollout: Rollout) => void;
+  onStale: () => void;
+}) {
+  const { api, can, state } = useSession();
+  const me = state.status === 'signed-in' ? state.session.user.username : null;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [at, setAt] = useState('');
+  const [note, setNote] = useState('');
+  const [reason, setReason] = useState('');
+  const request = rollout.activationRequest;
+  const allowed = (action: Rollout['allowedActions'][number]) => rollout.allowedActions.includes(action);
+  const mayRequest = allowed('activate') && can('rollouts.execute');
+  const mayDecide = allowed('approve_activation') && can('rollouts.approve');
+  const ownCase = mayDecide && request !== null && (me === request.requestedBy || me === rollout.createdBy);
+  const mayCancel = allowed('cancel_activation') && can('rollouts.execute');
+  if (rollout.strategy !== 'dormant' || (!request && !mayRequest)) return null;
+
+  async function run(write: () => Promise<Rollout>) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      onChanged(await write());
+      setAt('');
+      setNote('');
+      setReason('');
+    } catch (failure) {
+      setError(failure);
+      if (isApiError(failure, 'PRECONDITION_FAILED')) onStale();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card rollout-activation" aria-labelledby="rollout-activation-title">
+      <h2 id="rollout-activation-title">Activation</h2>
+      <p>
+        Installed inactive everywhere. Switching it on is a separate step: a release manager asks for it, a change
+        manager or CAB member who neither asked nor started the rollout approves it.
+      </p>
+      {request && <ActivationFacts request={request} />}
+      {mayRequest && (
+        <form
+          className="inline-fields"
+          aria-label="Request the activation"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const activateAt = fromLocalInput(at);
+            void run(() =>
+              api.rollouts.requestActivation(rollout, {
+                ...(activateAt && { activateAt }),
+                ...(note.trim() && { note: note.trim() }),
+              }),
+            );
+          }}
+        >
+          <div className="field">
+            <label htmlFor="activation-at">Activate at (empty: once approved)</label>
+            <input id="activation-at" type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} />
+          </div>
+          <div className="field field-wide">
+            <label htmlFor="activation-note">Note for the approver</label>
+            <input id="activation-note" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+          </div>
+          <button type="submit" disabled={busy}>
+            Request activation
+          </button>
+        </form>
+      )}
+      {ownCase && (
+        <p className="notice">
+          You {me === request?.requestedBy ? 'asked for this activation' : 'started this rollout'}: another change
+          manager or CAB member decides.
+        </p>
+      )}
+      {mayDecide && !ownCase && (
+        <form
+          className="inline-fields"
+          aria-label="Decide the activation"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void run(() => api.rollouts.approveActivation(rollout, note.trim() || undefined));
+          }}
+        >
+          <div className="field">
+            <label htmlFor="activation-decision-note">Approval note</label>
+            <input
+              id="activation-decision-note"
+              value={note}
+              maxLength={2000}
+              onChange={(e) => setNote(e.target.value)}
+            />
+          </div>
+          <button type="submit" disabled={busy}>
+            Approve activation
+          </button>
+          <div className="field">
+            <label htmlFor="activation-reject-reason">Reason to reject</label>
+            <input
+              id="activation-reject-reason"
+              value={reason}
+              maxLength={2000}
+              onChange={(e) => setReason(e.target.value)}
+            />
+          </div>
+          <button
+            type="button"
+            className="button-danger"
+            disabled={busy || reason.trim() === ''}
+            onClick={() => void run(() => api.rollouts.rejectActivation(rollout, reason.trim()))}
+          >
+            Reject activation
+          </button>
+        </form>
+      )}
+      {mayCancel && (
+        <div className="actions">
+          <button
+            type="button"
+            className="button-danger"
+            disabled={busy}
+            onClick={() => void run(() => api.rollouts.cancelActivation(rollout))}
+          >
+            {request?.state === 'scheduled' ? 'Cancel the scheduled activation' : 'Withdraw the request'}
+          </button>
+        </div>
+      )}
+      <ErrorNotice error={error} />
+    </section>
+  );
+}
+
 /** The legend of the target colours (the grid is an image to assistive technology; the counts say it in words). */
 function Legend() {
   return (
@@ -269,6 +476,7 @@ export function RolloutPage() {
         </dd>
       </dl>
       <RolloutControls rollout={rollout} onChanged={accept} onStale={reload} />
+      <ActivationPanel rollout={rollout} onChanged={accept} onStale={reload} />
       <div className="rollout-body">
         <section aria-labelledby="rollout-waves-title">
           <h2 id="rollout-waves-title">Waves</h2>

@@ -171,15 +171,18 @@ export function UsersPage() {
                   </td>
                   {canWrite && (
                     <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button-secondary"
-                        aria-expanded={editing === user.id}
-                        aria-label={`Edit roles of ${user.username}`}
-                        onClick={() => setEditing(editing === user.id ? null : user.id)}
-                      >
-                        Edit roles
-                      </button>
+                      {/* Nobody changes their own roles (the server refuses; break-glass is the emergency route). */}
+                      {user.id !== me.id && (
+                        <button
+                          type="button"
+                          className="button-secondary"
+                          aria-expanded={editing === user.id}
+                          aria-label={`Edit roles of ${user.username}`}
+                          onClick={() => setEditing(editing === user.id ? null : user.id)}
+                        >
+                          Edit roles
+                        </button>
+                      )}
                       {user.id !== me.id && (
                         <button
                           type="button"

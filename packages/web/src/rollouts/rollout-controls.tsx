@@ -8,7 +8,6 @@ const LABELS: Record<RolloutControl, string> = {
   pause: 'Pause',
   resume: 'Resume',
   abort: 'Abort',
-  activate: 'Activate',
   deactivate: 'Deactivate',
   backout: 'Back out',
 };
@@ -37,7 +36,8 @@ export function RolloutControls({
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
   const controls = can('rollouts.execute')
-    ? rollout.allowedActions.filter((action): action is RolloutControl => action !== 'confirm')
+    ? // The activation's request and decisions have their own panel (rollout-page.tsx).
+      rollout.allowedActions.filter((action): action is RolloutControl => action in LABELS)
     : [];
   const confirmable = rollout.allowedActions.includes('confirm') && can('rollouts.confirm');
   // The question of the manual gate that waits, if any (manual steps have none).

@@ -12,7 +12,9 @@ export type RolloutEvent = Json<paths['/api/v1/rollouts/{id}/events/log']['get']
 export type NewRollout = NonNullable<
   paths['/api/v1/releases/{id}/rollouts']['post']['requestBody']
 >['content']['application/json'];
-export type RolloutControl = 'pause' | 'resume' | 'abort' | 'activate' | 'deactivate' | 'backout';
+export type RolloutControl = 'pause' | 'resume' | 'abort' | 'deactivate' | 'backout';
+/** A dormant rollout's activation request (the newest one, shown on the rollout page). */
+export type RolloutActivation = NonNullable<Rollout['activationRequest']>;
 
 export interface RolloutFilters extends PageParams {
   releaseId?: number | undefined;
@@ -79,6 +81,35 @@ export function rolloutsApi(client: SlipwayClient, call: ApiCall) {
         client.POST('/api/v1/rollouts/{id}/confirm', {
           params: { path: { id } },
           body: { passed, ...(note && { note }) },
+        }),
+      ),
+    /** Dormant rollouts: request the activation (now, or at `activateAt`), then another person decides. */
+    requestActivation: (rollout: { id: number; version: number }, body: { activateAt?: string; note?: string }) =>
+      call(
+        client.POST('/api/v1/rollouts/{id}/activate', {
+          params: { path: { id: rollout.id }, header: { 'if-match': ifMatch(rollout.version) } },
+          body,
+        }),
+      ),
+    approveActivation: (rollout: { id: number; version: number }, note?: string) =>
+      call(
+        client.POST('/api/v1/rollouts/{id}/activation/approve', {
+          params: { path: { id: rollout.id }, header: { 'if-match': ifMatch(rollout.version) } },
+          body: note ? { note } : {},
+        }),
+      ),
+    rejectActivation: (rollout: { id: number; version: number }, reason: string) =>
+      call(
+        client.POST('/api/v1/rollouts/{id}/activation/reject', {
+          params: { path: { id: rollout.id }, header: { 'if-match': ifMatch(rollout.version) } },
+          body: { reason },
+        }),
+      ),
+    cancelActivation: (rollout: { id: number; version: number }, reason?: string) =>
+      call(
+        client.POST('/api/v1/rollouts/{id}/activation/cancel', {
+          params: { path: { id: rollout.id }, header: { 'if-match': ifMatch(rollout.version) } },
+          body: reason ? { reason } : {},
         }),
       ),
     /** The live stream's URL: an EventSource sends the session cookie (same origin) on its own. */

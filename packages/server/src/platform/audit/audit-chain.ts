@@ -12,10 +12,14 @@ export interface ChainedFields {
   object_id: string | null;
   before_json: string | null;
   after_json: string | null;
+  /** The break-glass elevation the actor wrote under, if any (audit.table.ts). */
+  actor_break_glass_id?: number | null;
+  actor_break_glass_reason?: string | null;
 }
 
 /**
- * hash = SHA-256(prev_hash ‖ "\n" ‖ JSON array of the entry's fields). The array form is
+ * hash = SHA-256(prev_hash ‖ "\n" ‖ JSON array of the entry's fields; the break-glass id and reason
+ * are appended to the array only when either is set). The array form is
  * canonical because every field is a string, number or null and the JSON payloads are stored as
  * the exact text that was hashed.
  */
@@ -31,6 +35,11 @@ export function entryHash(prevHash: string, f: ChainedFields): string {
     f.object_id,
     f.before_json,
     f.after_json,
+    // Appended only for entries written under break-glass: every other entry hashes exactly as
+    // it did before the fields existed. Stripping the flag from a flagged entry changes its hash.
+    ...((f.actor_break_glass_id ?? null) === null && (f.actor_break_glass_reason ?? null) === null
+      ? []
+      : [f.actor_break_glass_id ?? null, f.actor_break_glass_reason ?? null]),
   ]);
   return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }

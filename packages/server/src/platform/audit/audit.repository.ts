@@ -8,6 +8,8 @@ export interface AuditListFilter {
   objectType?: string | undefined;
   objectId?: string | undefined;
   actorId?: number | undefined;
+  /** Only entries written under this break-glass elevation. */
+  breakGlassId?: number | undefined;
   action?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -44,6 +46,7 @@ export const auditRepository = {
     if (filter.objectType) query = query.where('object_type', '=', filter.objectType);
     if (filter.objectId) query = query.where('object_id', '=', filter.objectId);
     if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.breakGlassId !== undefined) query = query.where('actor_break_glass_id', '=', filter.breakGlassId);
     if (filter.action) query = query.where('action', '=', filter.action);
     if (filter.from) query = query.where('at', '>=', filter.from);
     if (filter.to) query = query.where('at', '<', filter.to);

@@ -28,6 +28,7 @@ export async function auditRoutes(root: FastifyInstance, ctx: AppContext) {
         objectType: request.query.objectType,
         objectId: request.query.objectId,
         actorId: request.query.actorId,
+        breakGlassId: request.query.breakGlassId,
         action: request.query.action,
         from: request.query.from,
         to: request.query.to,

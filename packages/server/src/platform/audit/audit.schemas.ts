@@ -4,7 +4,16 @@ import { PageQuery, Timestamp } from '../http/schemas.js';
 export const AuditEntrySchema = Type.Object({
   seq: Type.Integer(),
   at: Timestamp,
-  actor: Type.Object({ id: Type.Union([Type.Integer(), Type.Null()]), name: Type.String() }),
+  actor: Type.Object({
+    id: Type.Union([Type.Integer(), Type.Null()]),
+    name: Type.String(),
+    breakGlass: Type.Optional(
+      Type.Object(
+        { id: Type.Integer(), reason: Type.String() },
+        { description: 'Present when the actor acted under a break-glass elevation (GET /api/v1/auth/break-glass)' },
+      ),
+    ),
+  }),
   requestId: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(),
   objectType: Type.String(),
@@ -20,6 +29,9 @@ export const AuditListQuery = Type.Object(
     objectType: Type.Optional(Type.String({ maxLength: 100 })),
     objectId: Type.Optional(Type.String({ maxLength: 100 })),
     actorId: Type.Optional(Type.Integer({ minimum: 1 })),
+    breakGlassId: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Only entries written under this break-glass elevation' }),
+    ),
     action: Type.Optional(Type.String({ maxLength: 100 })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),

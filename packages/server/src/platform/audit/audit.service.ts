@@ -19,7 +19,12 @@ export interface AuditEvent {
 export interface AuditEntry {
   seq: number;
   at: string;
-  actor: { id: number | null; name: string };
+  actor: {
+    id: number | null;
+    name: string;
+    /** The break-glass elevation the actor acted under; absent for ordinary entries. */
+    breakGlass?: { id: number; reason: string };
+  };
   requestId: string | null;
   action: string;
   objectType: string;
@@ -81,7 +86,13 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
   return {
     seq: row.seq,
     at: row.at,
-    actor: { id: row.actor_id, name: row.actor_name },
+    actor: {
+      id: row.actor_id,
+      name: row.actor_name,
+      ...(row.actor_break_glass_id !== null && {
+        breakGlass: { id: row.actor_break_glass_id, reason: row.actor_break_glass_reason ?? '' },
+      }),
+    },
     requestId: row.request_id,
     action: row.action,
     objectType: row.object_type,
@@ -91,6 +102,9 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     hash: row.hash,
   };
 }
+
+/** Bookkeeping that must commit with every audited write (see `AuditTrail.onRecord`). */
+export type AuditRecordHook = (tx: Db, actor: Actor, event: AuditEvent) => Promise<void>;
 
 /**
  * The tamper-evident audit trail. Every write calls `record` inside its own transaction, so the
@@ -102,6 +116,17 @@ export class AuditTrail {
     private readonly checkpoints: CheckpointStore,
     private readonly clock: Clock,
   ) {}
+
+  readonly #recorded: AuditRecordHook[] = [];
+
+  /**
+   * Runs `hook` after every entry, in the entry's transaction: every write audits in its own
+   * transaction, so this is where cross-cutting bookkeeping commits atomically with the write
+   * (platform/http/idempotency.ts marks the request's Idempotency-Key as carried out there).
+   */
+  onRecord(hook: AuditRecordHook): void {
+    this.#recorded.push(hook);
+  }
 
   /** Appends one entry. Must run inside the transaction that performs the write. */
   async record(tx: Db, actor: Actor, event: AuditEvent): Promise<void> {
@@ -117,9 +142,12 @@ export class AuditTrail {
       object_id: event.objectId === undefined || event.objectId === null ? null : storable(String(event.objectId)),
       before_json: toJsonText(event.before),
       after_json: toJsonText(event.after),
+      actor_break_glass_id: actor.breakGlass?.id ?? null,
+      actor_break_glass_reason: actor.breakGlass ? storable(actor.breakGlass.reason) : null,
     };
     const hash = entryHash(head.hash, fields);
     await auditRepository.append(tx, { ...fields, prev_hash: head.hash, hash, mac: entryMac(this.keys.macKey, hash) });
+    for (const hook of this.#recorded) await hook(tx, actor, event);
   }
 
   async list(db: Db, filter: AuditListFilter): Promise<AuditEntry[]> {

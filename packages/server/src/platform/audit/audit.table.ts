@@ -11,6 +11,12 @@ export interface AuditLogTable {
   /** Canonical JSON text (kept as text, not jsonb, so the hashed bytes survive exactly). */
   before_json: string | null;
   after_json: string | null;
+  /**
+   * Set when the actor wrote this entry under a break-glass elevation (its id and stated reason);
+   * covered by the hash only when set, so entries written before the columns existed verify as before.
+   */
+  actor_break_glass_id: number | null;
+  actor_break_glass_reason: string | null;
   /** Hash of the previous entry ('' for the first). */
   prev_hash: string;
   /** SHA-256 over prev_hash and the canonical entry, hex. */

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { permissionsOf } from '@slipway/model';
+import { PERMISSION_NAMES } from '@slipway/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
@@ -11,9 +11,11 @@ import type { Principal } from './principal.js';
 function sessionInfo(principal: Principal) {
   return {
     user: principal.user,
-    permissions: permissionsOf(principal.user.roles),
+    // What this request may do: the roles' permissions, or every permission under break-glass.
+    permissions: PERMISSION_NAMES.filter((permission) => principal.permissions.has(permission)),
     via: principal.via,
     csrfToken: principal.csrfToken,
+    breakGlass: principal.breakGlass,
   };
 }
 

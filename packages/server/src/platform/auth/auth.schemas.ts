@@ -91,6 +91,18 @@ export const SessionInfo = Type.Object({
   csrfToken: Type.Union([Type.String(), Type.Null()], {
     description: 'Send as X-CSRF-Token on every cookie-authenticated write',
   }),
+  breakGlass: Type.Union(
+    [
+      Type.Object({
+        id: Type.Integer(),
+        reason: Type.String(),
+        startedAt: Timestamp,
+        expiresAt: Timestamp,
+      }),
+      Type.Null(),
+    ],
+    { description: 'The active break-glass elevation the permissions above include, or null' },
+  ),
 });
 
 export const LoginResponse = Type.Object({

@@ -1,3 +1,4 @@
+import { rolesAllow } from '@slipway/model';
 import { type Kysely, sql } from 'kysely';
 import type { Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
@@ -5,8 +6,10 @@ import { addMs, type Clock } from '../clock.js';
 import { type Db, dialectOf } from '../database.js';
 import type { Database } from '../database-schema.js';
 import { AppError } from '../errors.js';
+import { teamRepository } from '../teams/team.repository.js';
+import { breakGlassRepository } from './break-glass.repository.js';
 import { verifyAgainstDummy, verifyPassword } from './password.js';
-import { type Principal, principalFor } from './principal.js';
+import { elevated, type Principal, principalFor } from './principal.js';
 import { loginAttemptRepository, sessionRepository } from './session.repository.js';
 import { tokenRepository } from './token.repository.js';
 import { hashSecret, randomSecret } from './token-format.js';
@@ -71,7 +74,6 @@ export class AuthService {
   }
 
   async #verifyToken(tokenHash: string, now: Date): Promise<Principal | null> {
-
     const found = await tokenRepository.findByHashWithUser(this.db, tokenHash);
     if (!found) return null;
     const { token, user } = found;
@@ -83,9 +85,18 @@ export class AuthService {
     if (!token.last_used_at || now.getTime() - Date.parse(token.last_used_at) > TOUCH_INTERVAL_MS) {
       await tokenRepository.touchLastUsed(this.db, token.id, nowIso);
     }
-    const principal = principalFor(toUser(user), 'token', { tokenId: token.id });
+    const teamIds = await teamRepository.teamIdsOfUser(this.db, user.id);
+    const principal = await this.#withElevation(
+      principalFor(toUser(user), 'token', { tokenId: token.id, teamIds }),
+      nowIso,
+    );
     if (this.#tokenCache.size > 10_000) this.#tokenCache.clear();
-    this.#tokenCache.set(tokenHash, { principal, until: now.getTime() + TOKEN_CACHE_MS });
+    // An elevation's permissions must not outlive it in the cache.
+    const until = Math.min(
+      now.getTime() + TOKEN_CACHE_MS,
+      principal.breakGlass ? Date.parse(principal.breakGlass.expiresAt) : Number.POSITIVE_INFINITY,
+    );
+    this.#tokenCache.set(tokenHash, { principal, until });
     return principal;
   }
 
@@ -110,7 +121,28 @@ export class AuthService {
     if (Date.parse(session.idle_expires_at) - now.getTime() < idleMs - TOUCH_INTERVAL_MS) {
       await sessionRepository.extendIdle(this.db, id, addMs(nowIso, idleMs));
     }
-    return principalFor(toUser(userRow), 'session', { sessionId: id, csrfToken: session.csrf_token });
+    const teamIds = await teamRepository.teamIdsOfUser(this.db, userRow.id);
+    return this.#withElevation(
+      principalFor(toUser(userRow), 'session', { sessionId: id, csrfToken: session.csrf_token, teamIds }),
+      nowIso,
+    );
+  }
+
+  /**
+   * The principal under its user's active break-glass elevation, if the user holds
+   * `break_glass.use` by their roles and has one (read from the database on every uncached
+   * authentication, so every instance sees a start, an end and an expiry).
+   */
+  async #withElevation(principal: Principal, nowIso: string): Promise<Principal> {
+    if (!rolesAllow(principal.user.roles, 'break_glass.use')) return principal;
+    const row = await breakGlassRepository.findActive(this.db, principal.user.id, nowIso);
+    if (!row) return principal;
+    return elevated(principal, {
+      id: row.id,
+      reason: row.reason,
+      startedAt: row.started_at,
+      expiresAt: row.expires_at,
+    });
   }
 
   /**
@@ -233,7 +265,11 @@ export class AuthService {
       sessionSecret,
       csrfToken,
       expiresAt,
-      principal: principalFor(user, 'session', { sessionId, csrfToken }),
+      principal: principalFor(user, 'session', {
+        sessionId,
+        csrfToken,
+        teamIds: await teamRepository.teamIdsOfUser(db, user.id),
+      }),
     };
   }
 

@@ -1,4 +1,4 @@
-import { type Permission, permissionsOf } from '@slipway/model';
+import { breakGlassPermissions, type Permission, permissionsOf } from '@slipway/model';
 import type { Actor } from '../actor.js';
 import type { User } from './user.repository.js';
 
@@ -12,6 +12,26 @@ export interface Principal {
   /** The session's CSRF token; cookie-authenticated writes must echo it. */
   csrfToken: string | null;
   permissions: ReadonlySet<Permission>;
+  /** The teams the user belongs to, loaded with the user (teams/team-scope.ts decides visibility). */
+  teamIds: readonly number[];
+  /** The caller's active break-glass elevation, or null (break-glass.service.ts). */
+  breakGlass: ActiveElevation | null;
+}
+
+/** An active break-glass elevation as the request sees it. */
+export interface ActiveElevation {
+  id: number;
+  reason: string;
+  startedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * The same principal under an active elevation: every permission, and an actor that carries the
+ * elevation into the audit trail. The user's roles are unchanged.
+ */
+export function elevated(principal: Principal, elevation: ActiveElevation): Principal {
+  return { ...principal, permissions: new Set(breakGlassPermissions()), breakGlass: elevation };
 }
 
 export function principalFor(user: User, via: Principal['via'], extra: Partial<Principal> = {}): Principal {
@@ -22,6 +42,8 @@ export function principalFor(user: User, via: Principal['via'], extra: Partial<P
     sessionId: null,
     csrfToken: null,
     permissions: new Set(permissionsOf(user.roles)),
+    teamIds: [],
+    breakGlass: null,
     ...extra,
   };
 }
@@ -33,5 +55,6 @@ export function actorOf(principal: Principal, requestId: string | null): Actor {
     roles: principal.user.roles,
     requestId,
     via: principal.via,
+    breakGlass: principal.breakGlass ? { id: principal.breakGlass.id, reason: principal.breakGlass.reason } : null,
   };
 }

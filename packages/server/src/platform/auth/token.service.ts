@@ -1,3 +1,4 @@
+import { rolesApprove } from '@slipway/model';
 import type { Kysely } from 'kysely';
 import type { Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
@@ -6,7 +7,7 @@ import type { Database } from '../database-schema.js';
 import { ForbiddenError, InputError, NotFoundError } from '../errors.js';
 import { type ApiToken, toApiToken, tokenRepository } from './token.repository.js';
 import { displayPrefix, generateToken, hashSecret } from './token-format.js';
-import { userRepository } from './user.repository.js';
+import { toUser, userRepository } from './user.repository.js';
 
 export const DEFAULT_TOKEN_DAYS = 90;
 export const MAX_TOKEN_DAYS = 366;
@@ -51,6 +52,13 @@ export class TokenService {
       const owner = await userRepository.findById(tx, userId);
       if (!owner) throw new NotFoundError('user', userId);
       if (owner.disabled === 1) throw new InputError(`User ${owner.username} is disabled`, { field: 'userId' });
+      if (actor.userId !== null && userId !== actor.userId && rolesApprove(toUser(owner).roles)) {
+        // A token minted by someone else for an approver would let that someone approve as them.
+        throw new ForbiddenError(
+          `${owner.username} holds an approval permission: only they may create their API tokens (an admin who must approve in an emergency uses break-glass: POST /api/v1/auth/break-glass)`,
+          { rule: 'no_token_for_another_approver' },
+        );
+      }
       const row = await tokenRepository.insert(tx, {
         user_id: userId,
         name,

@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
 import { type Clock, isoNow } from '../clock.js';
 import type { Database } from '../database-schema.js';
-import { ConflictError, InputError, NotFoundError, StaleVersionError } from '../errors.js';
+import { ConflictError, ForbiddenError, InputError, NotFoundError, StaleVersionError } from '../errors.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
 import { sessionRepository } from './session.repository.js';
 import { randomSecret } from './token-format.js';
@@ -26,6 +26,12 @@ export interface UpdateUserInput {
   email?: string | null | undefined;
   roles?: Role[] | undefined;
   disabled?: boolean | undefined;
+}
+
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((role) => right.has(role));
 }
 
 /** Generates a password that meets the policy: 20 URL-safe random characters. */
@@ -111,6 +117,14 @@ export class UserService {
       if (!current) throw new NotFoundError('user', id);
       const version = expectedVersion ?? current.version;
       if (current.version !== version) throw new StaleVersionError('user', id, version, current.version);
+      if (input.roles !== undefined && actor.userId === id && !sameRoles(input.roles, toUser(current).roles)) {
+        // Otherwise an admin could grant themselves an approver role and approve: the audited,
+        // time-boxed route to that in an emergency is break-glass, never a self-grant.
+        throw new ForbiddenError(
+          'You cannot change your own roles; another admin must. For an emergency that needs an approval, start a break-glass elevation (POST /api/v1/auth/break-glass, `slipway break-glass start`)',
+          { rule: 'no_self_role_change' },
+        );
+      }
       const row = await userRepository.update(tx, id, version, {
         ...(input.displayName !== undefined && { display_name: input.displayName.trim() }),
         ...(input.email !== undefined && { email: input.email }),

@@ -14,6 +14,36 @@ export interface WebRoutesOptions {
 
 /** Paths that belong to the server, never to the single-page app: unknown ones stay a JSON 404. */
 const SERVER_PREFIXES = ['/api', '/docs', '/metrics', '/healthz'];
+type ConstraintStrategy = Parameters<FastifyInstance['addConstraintStrategy']>[0];
+type RouterHandler = Parameters<ReturnType<ConstraintStrategy['storage']>['set']>[1];
+
+/** Server paths that are also pages of the UI (the Metrics page): a browser asking for HTML gets the app. */
+const SHARED_PAGES = ['/metrics'];
+
+/**
+ * A route constraint that tells a browser's page request (Accept names text/html) from any other.
+ * `mustMatchWhenDerived: false`: a path without an `html` route of its own is routed as if the
+ * constraint did not exist, so only the SHARED_PAGES routes ever see it.
+ */
+const PAGE_CONSTRAINT: ConstraintStrategy = {
+  name: 'page',
+  storage() {
+    const handlers = new Map<string, RouterHandler>();
+    return {
+      get: (value: string) => handlers.get(value) ?? null,
+      set: (value: string, handler: RouterHandler) => {
+        handlers.set(value, handler);
+      },
+    };
+  },
+  // Typed as a string by the router; undefined means "no constraint derived" to it.
+  deriveConstraint: (request) => {
+    const accept = request.headers.accept;
+    return (typeof accept === 'string' && accept.includes('text/html') ? 'html' : undefined) as string;
+  },
+  mustMatchWhenDerived: false,
+};
+
 /** Vite puts content-hashed files here, so they may be cached for good. */
 const HASHED_ASSETS = '/assets/';
 
@@ -94,4 +124,14 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions 
   const routeOptions = { config: { access }, schema: { hide: true } };
   app.get('/', routeOptions, handler);
   app.get('/*', routeOptions, handler);
+
+  // /metrics is both the Prometheus endpoint and the UI's Metrics page: a browser reloading the
+  // page asks for HTML, a scraper never does. The same path with an `html` constraint lets the
+  // browser have the app while every other request still reaches the metrics route unchanged.
+  if (!app.hasConstraintStrategy(PAGE_CONSTRAINT.name)) app.addConstraintStrategy(PAGE_CONSTRAINT);
+  for (const page of SHARED_PAGES) {
+    app.get(page, { ...routeOptions, constraints: { [PAGE_CONSTRAINT.name]: 'html' } }, async (_request, reply) =>
+      sendIndex(reply),
+    );
+  }
 }

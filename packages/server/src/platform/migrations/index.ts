@@ -12,6 +12,9 @@ import * as m0040 from './2026-11-28-0040-rollouts.js';
 import * as m0050 from './2026-11-28-0050-instances.js';
 import * as m0060 from './2026-11-28-0060-incidents-maturity.js';
 import * as m0070 from './2026-11-28-0070-backout-procedures.js';
+import * as m0071 from './2026-11-28-0071-break-glass.js';
+import * as m0072 from './2026-11-28-0072-teams.js';
+import * as m0073 from './2026-11-28-0073-rollout-activations.js';
 
 /**
  * Every migration, in order. Names are dated and never change once landed; a new schema
@@ -31,4 +34,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-0050-instances': m0050,
   '2026-11-28-0060-incidents-maturity': m0060,
   '2026-11-28-0070-backout-procedures': m0070,
+  '2026-11-28-0071-break-glass': m0071,
+  '2026-11-28-0072-teams': m0072,
+  '2026-11-28-0073-rollout-activations': m0073,
 };

@@ -31,6 +31,8 @@ const COLUMNS = [
   'object_id',
   'before_json',
   'after_json',
+  'actor_break_glass_id',
+  'actor_break_glass_reason',
   'prev_hash',
   'hash',
   'mac',
@@ -43,6 +45,9 @@ function altered(row: AuditRow, column: (typeof COLUMNS)[number], unusedSeq: num
       return unusedSeq;
     case 'actor_id':
       return (row.actor_id ?? 0) + 1;
+    case 'actor_break_glass_id':
+      // Flagging an ordinary entry as break-glass (or re-pointing a flagged one) must show.
+      return (row.actor_break_glass_id ?? 0) + 1;
     case 'at':
       return new Date(Date.parse(row.at) - 60_000).toISOString();
     case 'before_json':

@@ -24,6 +24,12 @@ export interface AckedChange {
   ciIds: number[];
 }
 
+/** A request for change sent with an Idempotency-Key whose answer the crash swallowed. */
+export interface PendingChange {
+  key: string;
+  body: { type: string; title: string; ciIds: number[]; backoutPlan: string };
+}
+
 /** Everything the server acknowledged, plus counts of what was attempted. */
 export class AckLedger {
   readonly cis = new Map<number, AckedCi>();
@@ -36,6 +42,8 @@ export class AckLedger {
   staleAfterCrash = 0;
   /** Writes the server refused with 503 (load shedding): not done, retried later like any client would. */
   shed = 0;
+  /** Unanswered creates of requests for change, to be retried with their Idempotency-Key. */
+  readonly pendingChanges: PendingChange[] = [];
 }
 
 /** A 503 from the overload guard: the write was refused, definitely not done. */
@@ -155,6 +163,7 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
     while (running) {
       const roll = random();
       n++;
+      let pending: PendingChange | undefined;
       try {
         if (roll < 0.4 || mine.length < 2) {
           const name = `${options.prefix}-w${w}-${n}`;
@@ -207,12 +216,13 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
         } else {
           const ciIds = [pick(mine) as number];
           const title = `${options.prefix} change ${w}-${n}`;
-          const answer = await call('POST', '/api/v1/changes', {
-            type: 'normal',
-            title,
-            ciIds,
-            backoutPlan: 'Restore the previous configuration',
-          });
+          // Requests for change have no unique name: only the Idempotency-Key keeps a retry of
+          // one whose answer was lost from raising it twice (see retryPendingChanges).
+          pending = {
+            key: `${options.prefix}-change-${w}-${n}`,
+            body: { type: 'normal', title, ciIds, backoutPlan: 'Restore the previous configuration' },
+          };
+          const answer = await call('POST', '/api/v1/changes', pending.body, { 'idempotency-key': pending.key });
           if (answer.status !== 201) throw new Error(`raise change → ${answer.status}: ${JSON.stringify(answer.body)}`);
           ledger.changes.set((answer.body as { id: number }).id, { title, ciIds });
         }
@@ -226,6 +236,7 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
         if (error instanceof TypeError) {
           // fetch failed: no answer, the server is gone. The write's outcome is unknown.
           ledger.unanswered++;
+          if (pending) ledger.pendingChanges.push(pending);
           return;
         }
         running = false;
@@ -300,4 +311,54 @@ export async function checkLedger(api: ApiClient, ledger: AckLedger): Promise<Le
     changesChecked: ledger.changes.size,
     lost,
   };
+}
+
+export interface PendingRetries {
+  retried: number;
+  /** Answered from the first attempt: it had committed before the crash (a replay, or the recovered object). */
+  replayed: number;
+  /** The first attempt had not committed: the retry carried the write out now. */
+  executed: number;
+}
+
+/**
+ * Retries every unanswered request-for-change create with its Idempotency-Key, as a client
+ * would, until each one is answered (a key whose first request died stays 409 in flight until the
+ * dead instance is known dead, DEAD_AFTER_MS after its last heartbeat). Each answer goes into the
+ * ledger; `checkDuplicates` then proves there is exactly one change per key.
+ */
+export async function retryPendingChanges(
+  api: ApiClient,
+  ledger: AckLedger,
+  timeoutMs: number,
+): Promise<PendingRetries> {
+  const result: PendingRetries = { retried: 0, replayed: 0, executed: 0 };
+  const deadline = Date.now() + timeoutMs;
+  for (const p of ledger.pendingChanges.splice(0)) {
+    for (;;) {
+      const answer = await api.call('POST', '/api/v1/changes', p.body, { 'idempotency-key': p.key });
+      const code = (answer.body as { error?: { code: string } } | null)?.error?.code;
+      if (answer.status === 409 && code === 'IDEMPOTENCY_IN_PROGRESS' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (answer.status !== 201) {
+        throw new Error(`retry of ${p.key} → ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+      result.retried++;
+      if (answer.headers.get('idempotent-replayed') === 'true') result.replayed++;
+      else result.executed++;
+      ledger.changes.set((answer.body as { id: number }).id, { title: p.body.title, ciIds: p.body.ciIds });
+      ledger.acknowledged++;
+      break;
+    }
+  }
+  return result;
+}
+
+/** Titles of requests for change that exist more than once (each title is sent under one key). */
+export async function duplicateChanges(api: ApiClient): Promise<string[]> {
+  const seen = new Map<string, number>();
+  for (const c of await api.all<{ title: string }>('/api/v1/changes')) seen.set(c.title, (seen.get(c.title) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([title, n]) => `${title} ×${n}`);
 }

@@ -1,4 +1,4 @@
-import { PERMISSION_NAMES, type Permission, ROLES, type Role, rolesAllow } from '@slipway/model';
+import { breakGlassPermissions, PERMISSION_NAMES, type Permission, ROLES, type Role, rolesAllow } from '@slipway/model';
 import type { FuzzOperation } from './fuzz-openapi.js';
 
 /**
@@ -90,3 +90,20 @@ export function invariantProblems(op: FuzzOperation, permission: Permission | 'a
 }
 
 export const MATRIX_ROLES: readonly Role[] = ROLES;
+
+/**
+ * The matrix's extra principal: an admin under an active break-glass elevation, who holds every
+ * permission (packages/model/src/break-glass.ts) whatever a route declares.
+ */
+export const ELEVATED_ADMIN = 'admin under break-glass';
+
+/** What the model lets the elevated admin through: every permission an elevation grants. */
+export function elevatedAllows(permission: Permission | 'authenticated'): boolean {
+  return permission === 'authenticated' || breakGlassPermissions().includes(permission);
+}
+
+/**
+ * Operations the elevated admin is not probed on: ending the elevation would turn the principal
+ * into a plain admin for the rest of the matrix (break-glass.api.test.ts covers ending).
+ */
+export const ELEVATED_SKIP = new Set(['DELETE /api/v1/auth/break-glass']);
