@@ -36,6 +36,7 @@ import { ReleasePage } from './pages/release-page.js';
 import { ReleasesPage } from './pages/releases-page.js';
 import { RolloutPage } from './pages/rollout-page.js';
 import { RolloutsPage } from './pages/rollouts-page.js';
+import { TeamsPage } from './pages/teams-page.js';
 import { UsersPage } from './pages/users-page.js';
 import { SessionProvider, useSession } from './session/session-context.js';
 
@@ -240,6 +241,14 @@ export function App() {
               element={
                 <RequirePermission permission="users.read">
                   <UsersPage />
+                </RequirePermission>
+              }
+            />
+            <Route
+              path="teams"
+              element={
+                <RequirePermission permission="teams.admin">
+                  <TeamsPage />
                 </RequirePermission>
               }
             />

@@ -119,6 +119,7 @@ export function describeChange(change: Change): string[] {
     `  CIs          ${change.cis.map((c) => `${c.class}/${c.name}`).join(', ') || '-'}`,
     `  requester    ${change.requester.username}`,
     `  implementer  ${change.implementer?.username ?? '-'}`,
+    `  team         ${change.teamId === null ? '- (organisation-wide)' : `#${change.teamId}`}`,
     `  back-out     ${change.backoutPlan ?? '- (none)'}`,
   ];
   if (change.impact) {

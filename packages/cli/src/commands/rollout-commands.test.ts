@@ -117,6 +117,18 @@ describe('slipway rollout … against a real server', () => {
     expect(events.stdout).toMatch(/"type": "rollout.backed_out"/);
     const listed = await slipway(['rollout', 'list', '--release', String(releaseId)], { env });
     expect(listed.stdout).toMatch(new RegExp(`${id}\\s+${releaseId}\\s+production\\s+phased\\s+backed_out\\s+0/6`));
+    const backedOut = await slipway(['rollout', 'list', '--state', 'backed_out', '--json'], { env });
+    expect(backedOut.json<{ items: { id: number; state: string }[] }>().items.map((r) => r.state)).toContain(
+      'backed_out',
+    );
+    expect(
+      backedOut.json<{ items: { id: number; state: string }[] }>().items.every((r) => r.state === 'backed_out'),
+    ).toBe(true);
+    const running = await slipway(['rollout', 'list', '--state', 'running', '--json'], { env });
+    expect(running.json<{ items: { id: number }[] }>().items.map((r) => String(r.id))).not.toContain(id);
+    const badState = await slipway(['rollout', 'list', '--state', 'sleeping'], { env });
+    expect(badState.code).toBe(1);
+    expect(badState.stderr).toMatch(/expected one of/);
     const refused = await slipway(['rollout', 'resume', id], { env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/ILLEGAL_TRANSITION|cannot go/);

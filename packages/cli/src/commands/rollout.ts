@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import tty from 'node:tty';
-import { type paths, unwrap } from '@slipway/client';
-import { ROLLOUT_STRATEGIES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
+import { type paths, type SlipwayClient, unwrap } from '@slipway/client';
+import { ROLLOUT_STATES, ROLLOUT_STRATEGIES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
-import { instant } from '../option-parsers.js';
+import { instant, oneOf } from '../option-parsers.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { positiveInteger } from './token.js';
 
@@ -248,12 +248,19 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
       .command('list')
       .description('Rollouts, newest first')
       .option('--release <id>', 'of one release', positiveInteger)
+      .option('--state <state>', `in one state (${ROLLOUT_STATES.join(', ')})`, oneOf(ROLLOUT_STATES))
       .option('--json', 'print JSON'),
-  ).action(async (options: JsonOption & { release?: number }) => {
+  ).action(async (options: JsonOption & { release?: number; state?: string }) => {
     const { api } = apiClient(options, io);
     const page = await unwrap(
       api.GET('/api/v1/rollouts', {
-        params: { query: { limit: 100, ...(options.release && { releaseId: options.release }) } },
+        params: {
+          query: {
+            limit: 100,
+            ...(options.release && { releaseId: options.release }),
+            ...(options.state && { state: options.state }),
+          },
+        },
       }),
     );
     if (options.json) printJson(io, page);
@@ -377,82 +384,90 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     });
   }
 
-  withApiOptions(
-    rollout
-      .command('activate')
-      .description('Dormant: request the activation, now or --at a time; someone else approves it (approve-activation)')
-      .argument('<id>', 'the rollout id', positiveInteger)
-      .option('--at <time>', 'activate at this time (ISO-8601; inside the rollout windows, outside freezes)', instant)
-      .option('--note <text>', 'why now, for the approver')
-      .option('--json', 'print JSON'),
-  ).action(async (id: number, options: JsonOption & { at?: string; note?: string }) => {
-    const { api } = apiClient(options, io);
-    const r = await unwrap(
-      api.POST('/api/v1/rollouts/{id}/activate', {
-        params: { path: { id } },
-        body: { ...(options.at && { activateAt: options.at }), ...(options.note && { note: options.note }) },
-      }),
-    );
-    if (options.json) printJson(io, r);
-    else printLines(io, ...summary(r), `Approve it (someone else): slipway rollout approve-activation ${r.id}`);
+  /**
+   * `rollout <name> <id>` with the options `configure` adds and `--json`: checks the options, sends the
+   * request and prints the rollout it answers (its summary, then the lines `next` adds), or the JSON.
+   */
+  function rolloutAction<O extends JsonOption>(spec: {
+    name: string;
+    description: string;
+    configure: (command: Command) => Command;
+    check?: (options: O) => void;
+    send: (api: SlipwayClient, id: number, options: O) => Promise<Rollout>;
+    next?: (r: Rollout) => string[];
+  }): void {
+    withApiOptions(
+      spec
+        .configure(
+          rollout.command(spec.name).description(spec.description).argument('<id>', 'the rollout id', positiveInteger),
+        )
+        .option('--json', 'print JSON'),
+    ).action(async (id: number, options: O) => {
+      spec.check?.(options);
+      const { api } = apiClient(options, io);
+      const r = await spec.send(api, id, options);
+      if (options.json) printJson(io, r);
+      else printLines(io, ...summary(r), ...(spec.next?.(r) ?? []));
+    });
+  }
+
+  rolloutAction<JsonOption & { at?: string; note?: string }>({
+    name: 'activate',
+    description: 'Dormant: request the activation, now or --at a time; someone else approves it (approve-activation)',
+    configure: (c) =>
+      c
+        .option('--at <time>', 'activate at this time (ISO-8601; inside the rollout windows, outside freezes)', instant)
+        .option('--note <text>', 'why now, for the approver'),
+    send: (api, id, options) =>
+      unwrap(
+        api.POST('/api/v1/rollouts/{id}/activate', {
+          params: { path: { id } },
+          body: { ...(options.at && { activateAt: options.at }), ...(options.note && { note: options.note }) },
+        }),
+      ),
+    next: (r) => [`Approve it (someone else): slipway rollout approve-activation ${r.id}`],
   });
 
-  withApiOptions(
-    rollout
-      .command('approve-activation')
-      .description('Dormant: approve the requested activation (it starts now, or at its time)')
-      .argument('<id>', 'the rollout id', positiveInteger)
-      .option('--note <text>', 'a comment on the decision')
-      .option('--json', 'print JSON'),
-  ).action(async (id: number, options: JsonOption & { note?: string }) => {
-    const { api } = apiClient(options, io);
-    const r = await unwrap(
-      api.POST('/api/v1/rollouts/{id}/activation/approve', {
-        params: { path: { id } },
-        body: options.note ? { note: options.note } : {},
-      }),
-    );
-    if (options.json) printJson(io, r);
-    else printLines(io, ...summary(r));
+  rolloutAction<JsonOption & { note?: string }>({
+    name: 'approve-activation',
+    description: 'Dormant: approve the requested activation (it starts now, or at its time)',
+    configure: (c) => c.option('--note <text>', 'a comment on the decision'),
+    send: (api, id, options) =>
+      unwrap(
+        api.POST('/api/v1/rollouts/{id}/activation/approve', {
+          params: { path: { id } },
+          body: options.note ? { note: options.note } : {},
+        }),
+      ),
   });
 
-  withApiOptions(
-    rollout
-      .command('reject-activation')
-      .description('Dormant: reject the requested activation')
-      .argument('<id>', 'the rollout id', positiveInteger)
-      .requiredOption('--reason <text>', 'why')
-      .option('--json', 'print JSON'),
-  ).action(async (id: number, options: JsonOption & { reason: string }) => {
-    if (!options.reason.trim()) throw new CliError('reject-activation needs --reason "<why>"');
-    const { api } = apiClient(options, io);
-    const r = await unwrap(
-      api.POST('/api/v1/rollouts/{id}/activation/reject', {
-        params: { path: { id } },
-        body: { reason: options.reason },
-      }),
-    );
-    if (options.json) printJson(io, r);
-    else printLines(io, ...summary(r));
+  rolloutAction<JsonOption & { reason: string }>({
+    name: 'reject-activation',
+    description: 'Dormant: reject the requested activation',
+    configure: (c) => c.requiredOption('--reason <text>', 'why'),
+    check: (options) => {
+      if (!options.reason.trim()) throw new CliError('reject-activation needs --reason "<why>"');
+    },
+    send: (api, id, options) =>
+      unwrap(
+        api.POST('/api/v1/rollouts/{id}/activation/reject', {
+          params: { path: { id } },
+          body: { reason: options.reason },
+        }),
+      ),
   });
 
-  withApiOptions(
-    rollout
-      .command('cancel-activation')
-      .description('Dormant: withdraw a pending activation request or call off a scheduled one')
-      .argument('<id>', 'the rollout id', positiveInteger)
-      .option('--reason <text>', 'why')
-      .option('--json', 'print JSON'),
-  ).action(async (id: number, options: JsonOption & { reason?: string }) => {
-    const { api } = apiClient(options, io);
-    const r = await unwrap(
-      api.POST('/api/v1/rollouts/{id}/activation/cancel', {
-        params: { path: { id } },
-        body: options.reason ? { reason: options.reason } : {},
-      }),
-    );
-    if (options.json) printJson(io, r);
-    else printLines(io, ...summary(r));
+  rolloutAction<JsonOption & { reason?: string }>({
+    name: 'cancel-activation',
+    description: 'Dormant: withdraw a pending activation request or call off a scheduled one',
+    configure: (c) => c.option('--reason <text>', 'why'),
+    send: (api, id, options) =>
+      unwrap(
+        api.POST('/api/v1/rollouts/{id}/activation/cancel', {
+          params: { path: { id } },
+          body: options.reason ? { reason: options.reason } : {},
+        }),
+      ),
   });
 
   withApiOptions(
@@ -469,26 +484,23 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
     else printLines(io, ...page.items.map(activationLine));
   });
 
-  withApiOptions(
-    rollout
-      .command('confirm')
-      .description('Confirm a manual gate or manual steps (--fail to fail them)')
-      .argument('<id>', 'the rollout id', positiveInteger)
-      .option('--fail', 'the gate or the steps failed')
-      .option('--ci <ids>', 'only these CIs (comma-separated ids)')
-      .option('--note <text>', 'what was checked')
-      .option('--json', 'print JSON'),
-  ).action(async (id: number, options: JsonOption & { fail?: boolean; ci?: string; note?: string }) => {
-    const { api } = apiClient(options, io);
-    const ciIds = options.ci?.split(',').map((x) => positiveInteger(x.trim()));
-    const r = await unwrap(
-      api.POST('/api/v1/rollouts/{id}/confirm', {
-        params: { path: { id } },
-        body: { passed: !options.fail, ...(ciIds && { ciIds }), ...(options.note && { note: options.note }) },
-      }),
-    );
-    if (options.json) printJson(io, r);
-    else printLines(io, ...summary(r));
+  rolloutAction<JsonOption & { fail?: boolean; ci?: string; note?: string }>({
+    name: 'confirm',
+    description: 'Confirm a manual gate or manual steps (--fail to fail them)',
+    configure: (c) =>
+      c
+        .option('--fail', 'the gate or the steps failed')
+        .option('--ci <ids>', 'only these CIs (comma-separated ids)')
+        .option('--note <text>', 'what was checked'),
+    send: (api, id, options) => {
+      const ciIds = options.ci?.split(',').map((x) => positiveInteger(x.trim()));
+      return unwrap(
+        api.POST('/api/v1/rollouts/{id}/confirm', {
+          params: { path: { id } },
+          body: { passed: !options.fail, ...(ciIds && { ciIds }), ...(options.note && { note: options.note }) },
+        }),
+      );
+    },
   });
 }
 

@@ -63,7 +63,10 @@ describe('slipway team … and --team against a real server', () => {
       as('tina'),
     );
     expect(change.code, change.stderr).toBe(0);
-    const changeId = (JSON.parse(change.stdout) as { change: { id: number; teamId: number } }).change.id;
+    const teamChange = (JSON.parse(change.stdout) as { change: { id: number; teamId: number } }).change;
+    const changeId = teamChange.id;
+    const shown = await slipway(['change', 'show', String(changeId)], as('tina'));
+    expect(shown.stdout).toMatch(new RegExp(`team\\s+#${teamChange.teamId}`));
     // otto is no longer a member: the change does not exist for him.
     const hidden = await slipway(['change', 'show', String(changeId)], as('otto'));
     expect(hidden.code).toBe(1);

@@ -172,6 +172,13 @@ describe.each(testDatabaseKinds())('dormant rollout activation on %s', (kind) =>
     await ok('rita', `${url}/deactivate`);
     r = (await waitFor(t, r.id, inState('dormant'))) as WithRequest;
     expect(r.allowedActions.sort()).toEqual(['activate', 'backout']);
+
+    // Activated again (the release is already deployed): completed, and it says when it finished.
+    await ok('rita', `${url}/activate`);
+    await ok('carl', `${url}/activation/approve`);
+    const again = (await waitFor(t, r.id, inState('completed'))) as WithRequest & { finishedAt: string | null };
+    expect(again.activation).toBe('active');
+    expect(again.finishedAt).not.toBeNull();
   });
 
   it('a cancelled schedule does nothing when due; one due in a freeze added meanwhile is blocked', async () => {

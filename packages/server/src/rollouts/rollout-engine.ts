@@ -603,7 +603,8 @@ export class RolloutEngine {
         await this.#move(
           r.id,
           ['activating'],
-          { state: 'completed', activation: 'active', active_key: null },
+          // Deactivating cleared finished_at: a completed rollout always says when it finished.
+          { state: 'completed', activation: 'active', active_key: null, finished_at: this.#now() },
           'rollout.activated',
         );
     } else {

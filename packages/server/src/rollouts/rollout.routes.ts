@@ -1,7 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TERMINAL_ROLLOUT_STATES } from '@slipway/model';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
+import type { Actor } from '../platform/actor.js';
 import type { AppContext } from '../platform/context.js';
 import { setEtag, versionFromIfMatch } from '../platform/http/etag.js';
 import { RELEASE_SCOPE, ROLLOUT_SCOPE, visibilityOf } from '../platform/http/object-scope.js';
@@ -316,109 +317,76 @@ export async function rolloutRoutes(root: FastifyInstance, ctx: AppContext): Pro
 
   // Activation of a dormant rollout: requested by one person, approved by another.
   const activationTags = { tags, params: IdParams, headers: IfMatchHeaders };
-  app.post(
+  /** A POST on the activation of a dormant rollout: `act` records it, the answer is the rollout as it then stands. */
+  const activation = <B extends TSchema>(
+    path: string,
+    access: 'rollouts.execute' | 'rollouts.approve',
+    schema: { summary: string; description: string; body: B },
+    act: (actor: Actor, id: number, body: Static<B>, version: number | undefined) => Promise<unknown>,
+  ) =>
+    app.post(
+      path,
+      {
+        config: { access, scope: ROLLOUT_SCOPE },
+        schema: { ...activationTags, ...schema, response: { 200: RolloutSchema } },
+      },
+      async (request, reply) => {
+        const id = request.params.id;
+        await act(
+          actorOfRequest(request),
+          id,
+          request.body as Static<B>,
+          versionFromIfMatch(request.headers['if-match']),
+        );
+        const rollout = await service.get(id);
+        setEtag(reply, rollout.version);
+        return rollout;
+      },
+    );
+  activation(
     '/api/v1/rollouts/:id/activate',
+    'rollouts.execute',
     {
-      config: { access: 'rollouts.execute', scope: ROLLOUT_SCOPE },
-      schema: {
-        ...activationTags,
-        summary:
-          'Dormant: request the activation, now or at activateAt; nothing is switched on until someone else approves',
-        description:
-          'Creates a pending activation request (the rollout stays dormant; its `activationRequest` shows it). `activateAt` must lie in the future (400), inside the rollout windows and outside every freeze covering its targets (422 DOMAIN_RULE, rule rollout.activation_window or rollout.activation_freeze). A rollout that is not dormant: 422 ILLEGAL_TRANSITION. A second open request: 409.',
-        body: Type.Optional(ActivationRequestBody),
-        response: { 200: RolloutSchema },
-      },
+      summary:
+        'Dormant: request the activation, now or at activateAt; nothing is switched on until someone else approves',
+      description:
+        'Creates a pending activation request (the rollout stays dormant; its `activationRequest` shows it). `activateAt` must lie in the future (400), inside the rollout windows and outside every freeze covering its targets (422 DOMAIN_RULE, rule rollout.activation_window or rollout.activation_freeze). A rollout that is not dormant: 422 ILLEGAL_TRANSITION. A second open request: 409.',
+      body: Type.Optional(ActivationRequestBody),
     },
-    async (request, reply) => {
-      const id = request.params.id;
-      await activations.request(
-        actorOfRequest(request),
-        id,
-        { activateAt: request.body?.activateAt, note: request.body?.note },
-        versionFromIfMatch(request.headers['if-match']),
-      );
-      const rollout = await service.get(id);
-      setEtag(reply, rollout.version);
-      return rollout;
-    },
+    (actor, id, body, version) =>
+      activations.request(actor, id, { activateAt: body?.activateAt, note: body?.note }, version),
   );
-  app.post(
+  activation(
     '/api/v1/rollouts/:id/activation/approve',
+    'rollouts.approve',
     {
-      config: { access: 'rollouts.approve', scope: ROLLOUT_SCOPE },
-      schema: {
-        ...activationTags,
-        summary: 'Approve the pending activation: it starts now, or a durable job starts it at its activateAt',
-        description:
-          'Change managers and CAB members (rollouts.approve). Neither the requester nor the person who started the rollout may approve (403 SOD_VIOLATION). The time is checked again against windows and freezes (422; the request stays pending). No pending request: 422.',
-        body: Type.Optional(ActivationDecisionBody),
-        response: { 200: RolloutSchema },
-      },
+      summary: 'Approve the pending activation: it starts now, or a durable job starts it at its activateAt',
+      description:
+        'Change managers and CAB members (rollouts.approve). Neither the requester nor the person who started the rollout may approve (403 SOD_VIOLATION). The time is checked again against windows and freezes (422; the request stays pending). No pending request: 422.',
+      body: Type.Optional(ActivationDecisionBody),
     },
-    async (request, reply) => {
-      const id = request.params.id;
-      await activations.approve(
-        actorOfRequest(request),
-        id,
-        { note: request.body?.note },
-        versionFromIfMatch(request.headers['if-match']),
-      );
-      const rollout = await service.get(id);
-      setEtag(reply, rollout.version);
-      return rollout;
-    },
+    (actor, id, body, version) => activations.approve(actor, id, { note: body?.note }, version),
   );
-  app.post(
+  activation(
     '/api/v1/rollouts/:id/activation/reject',
+    'rollouts.approve',
     {
-      config: { access: 'rollouts.approve', scope: ROLLOUT_SCOPE },
-      schema: {
-        ...activationTags,
-        summary: 'Reject the pending activation, with a reason',
-        description:
-          'Same people and segregation of duties as approving (the requester withdraws with cancel instead). No pending request: 422.',
-        body: ActivationRejectBody,
-        response: { 200: RolloutSchema },
-      },
+      summary: 'Reject the pending activation, with a reason',
+      description:
+        'Same people and segregation of duties as approving (the requester withdraws with cancel instead). No pending request: 422.',
+      body: ActivationRejectBody,
     },
-    async (request, reply) => {
-      const id = request.params.id;
-      await activations.reject(
-        actorOfRequest(request),
-        id,
-        { reason: request.body.reason },
-        versionFromIfMatch(request.headers['if-match']),
-      );
-      const rollout = await service.get(id);
-      setEtag(reply, rollout.version);
-      return rollout;
-    },
+    (actor, id, body, version) => activations.reject(actor, id, { reason: body.reason }, version),
   );
-  app.post(
+  activation(
     '/api/v1/rollouts/:id/activation/cancel',
+    'rollouts.execute',
     {
-      config: { access: 'rollouts.execute', scope: ROLLOUT_SCOPE },
-      schema: {
-        ...activationTags,
-        summary: 'Withdraw a pending activation request or call off a scheduled activation',
-        description: 'No open (pending or scheduled) request: 422.',
-        body: Type.Optional(ReasonBody),
-        response: { 200: RolloutSchema },
-      },
+      summary: 'Withdraw a pending activation request or call off a scheduled activation',
+      description: 'No open (pending or scheduled) request: 422.',
+      body: Type.Optional(ReasonBody),
     },
-    async (request, reply) => {
-      const id = request.params.id;
-      await activations.cancel(
-        actorOfRequest(request),
-        id,
-        { reason: request.body?.reason },
-        versionFromIfMatch(request.headers['if-match']),
-      );
-      const rollout = await service.get(id);
-      setEtag(reply, rollout.version);
-      return rollout;
-    },
+    (actor, id, body, version) => activations.cancel(actor, id, { reason: body?.reason }, version),
   );
   app.get(
     '/api/v1/rollouts/:id/activations',

@@ -137,6 +137,17 @@ export function createSlipwayApi(options: SlipwayApiOptions) {
       logout: () => call(client.POST('/api/v1/auth/logout')),
       session: () => call(client.GET('/api/v1/auth/session')),
       endBreakGlass: () => call(client.DELETE('/api/v1/auth/break-glass')),
+      /** Starts an elevation of the caller's own account; 409 while one is active. */
+      startBreakGlass: (reason: string, minutes: number) =>
+        call(client.POST('/api/v1/auth/break-glass', { body: { reason, minutes } })),
+      /** The caller's active elevation and every elevation, newest first (`break_glass.read`). */
+      breakGlassHistory: (page: PageParams = {}, signal?: AbortSignal) =>
+        call(
+          client.GET('/api/v1/auth/break-glass', {
+            params: { query: { limit: page.limit, cursor: page.cursor } },
+            signal,
+          }),
+        ),
     },
     users: {
       list: (filters: UserFilters = {}, signal?: AbortSignal) =>

@@ -90,3 +90,8 @@ export type Coexistence = Answer<'/api/v1/releases/{id}/coexistence', 'get'>;
 export type ReleaseImpact = Answer<'/api/v1/releases/{id}/impact', 'get'>;
 export type ReleaseEnvironment = Answer<'/api/v1/environments', 'get'>['items'][number];
 export type ReleaseTargets = Answer<'/api/v1/releases/{id}/targets', 'get'>;
+
+export type Team = Answer<'/api/v1/teams/{id}', 'get'>;
+export type TeamMember = Answer<'/api/v1/teams/{id}/members', 'get'>['items'][number];
+/** An admin's time-boxed, audited emergency elevation. */
+export type BreakGlassElevation = Answer<'/api/v1/auth/break-glass', 'get'>['items'][number];

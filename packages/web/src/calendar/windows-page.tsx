@@ -211,25 +211,11 @@ export function WindowsPage() {
                   <td className="small">{scopeSummary(freeze)}</td>
                   <td>{freeze.active ? 'yes' : 'no'}</td>
                   {manage && (
-                    // The name is in the accessible name only: on a tablet the column stays narrow enough to be seen.
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button-link"
-                        aria-label={`Edit ${freeze.name}`}
-                        onClick={() => open('freeze', freeze)}
-                      >
-                        Edit
-                      </button>{' '}
-                      <button
-                        type="button"
-                        className="button-link"
-                        aria-label={`Remove ${freeze.name}`}
-                        onClick={() => void remove('freeze', freeze)}
-                      >
-                        Remove
-                      </button>
-                    </td>
+                    <RowActions
+                      name={freeze.name}
+                      onEdit={() => open('freeze', freeze)}
+                      onRemove={() => void remove('freeze', freeze)}
+                    />
                   )}
                 </tr>
               ))}
@@ -288,25 +274,11 @@ export function WindowsPage() {
                   <td className="small">{item.ciIds.length > 0 ? item.ciIds.join(', ') : '—'}</td>
                   <td className="small">{item.serviceIds.length > 0 ? item.serviceIds.join(', ') : '—'}</td>
                   {manage && (
-                    // The name is in the accessible name only: on a tablet the column stays narrow enough to be seen.
-                    <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button-link"
-                        aria-label={`Edit ${item.name}`}
-                        onClick={() => open('maintenance', item)}
-                      >
-                        Edit
-                      </button>{' '}
-                      <button
-                        type="button"
-                        className="button-link"
-                        aria-label={`Remove ${item.name}`}
-                        onClick={() => void remove('maintenance', item)}
-                      >
-                        Remove
-                      </button>
-                    </td>
+                    <RowActions
+                      name={item.name}
+                      onEdit={() => open('maintenance', item)}
+                      onRemove={() => void remove('maintenance', item)}
+                    />
                   )}
                 </tr>
               ))}
@@ -315,6 +287,23 @@ export function WindowsPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * The Edit and Remove buttons of a row. The name is in their accessible names only: on a tablet
+ * the column stays narrow enough to be seen.
+ */
+function RowActions({ name, onEdit, onRemove }: { name: string; onEdit: () => void; onRemove: () => void }) {
+  return (
+    <td className="row-actions">
+      <button type="button" className="button-link" aria-label={`Edit ${name}`} onClick={onEdit}>
+        Edit
+      </button>{' '}
+      <button type="button" className="button-link" aria-label={`Remove ${name}`} onClick={onRemove}>
+        Remove
+      </button>
+    </td>
   );
 }
 

@@ -1,18 +1,14 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -30,43 +26,42 @@ function dayKey(date: Date): string {
 
 describe.runIf(browserTests.run)('the change calendar in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   const day = new Date(Date.now() + 5 * 86_400_000);
   day.setHours(20, 0, 0, 0);
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [MANAGER]);
-    const found = await server.api<{ items: { id: number }[] }>('GET', '/api/v1/cis?class=server&limit=1');
-    const serverCi = found.body.items[0]?.id as number;
-    // Two submitted changes on the same server in overlapping windows: a conflict to highlight.
-    for (const [title, offsetMinutes] of [
-      ['Patch the kernel', 0],
-      ['Replace a disk', 45],
-    ] as const) {
-      const start = new Date(day.getTime() + offsetMinutes * 60_000);
-      const created = await server.api<{ id: number }>('POST', '/api/v1/changes', {
-        type: 'normal',
-        title,
-        ciIds: [serverCi],
-        plannedStart: start.toISOString(),
-        plannedEnd: new Date(start.getTime() + 2 * 3_600_000).toISOString(),
-        backoutPlan: 'Undo it',
-      });
-      expect(created.status).toBe(201);
-      expect((await server.api('POST', `/api/v1/changes/${created.body.id}/submit`, {})).status).toBe(200);
-    }
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page);
+    suite = await openDemoBrowser({
+      users: [MANAGER],
+      prepare: async (server) => {
+        const found = await server.api<{ items: { id: number }[] }>('GET', '/api/v1/cis?class=server&limit=1');
+        const serverCi = found.body.items[0]?.id as number;
+        // Two submitted changes on the same server in overlapping windows: a conflict to highlight.
+        for (const [title, offsetMinutes] of [
+          ['Patch the kernel', 0],
+          ['Replace a disk', 45],
+        ] as const) {
+          const start = new Date(day.getTime() + offsetMinutes * 60_000);
+          const created = await server.api<{ id: number }>('POST', '/api/v1/changes', {
+            type: 'normal',
+            title,
+            ciIds: [serverCi],
+            plannedStart: start.toISOString(),
+            plannedEnd: new Date(start.getTime() + 2 * 3_600_000).toISOString(),
+            backoutPlan: 'Undo it',
+          });
+          expect(created.status).toBe(201);
+          expect((await server.api('POST', `/api/v1/changes/${created.body.id}/submit`, {})).status).toBe(200);
+        }
+      },
+    });
+    ({ server, page, consoleErrors } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('shows the month with changes in conflict highlighted', async () => {

@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -52,7 +48,7 @@ function localInput(date: Date): string {
 
 describe.runIf(browserTests.run)('changes and the CAB in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   let desktop: CiRef;
@@ -63,32 +59,31 @@ describe.runIf(browserTests.run)('changes and the CAB in headless Chromium (demo
   const end = new Date(start.getTime() + 90 * 60_000);
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [ENGINEER, MANAGER, CAB, AUDITOR]);
-    const found = await server.api<{ items: CiRef[] }>('GET', '/api/v1/cis?class=desktop&limit=1');
-    desktop = found.body.items[0] as CiRef;
-    // Another change on the same desktop in an overlapping window, on the calendar: the form
-    // must show it as a same-CI conflict while the engineer plans theirs.
-    const other = await server.api<{ id: number }>('POST', '/api/v1/changes', {
-      type: 'normal',
-      title: 'Reimage the desktop',
-      ciIds: [desktop.id],
-      plannedStart: new Date(start.getTime() + 30 * 60_000).toISOString(),
-      plannedEnd: new Date(end.getTime() + 60 * 60_000).toISOString(),
-      backoutPlan: 'Restore the previous image',
+    suite = await openDemoBrowser({
+      users: [ENGINEER, MANAGER, CAB, AUDITOR],
+      prepare: async (server) => {
+        const found = await server.api<{ items: CiRef[] }>('GET', '/api/v1/cis?class=desktop&limit=1');
+        desktop = found.body.items[0] as CiRef;
+        // Another change on the same desktop in an overlapping window, on the calendar: the form
+        // must show it as a same-CI conflict while the engineer plans theirs.
+        const other = await server.api<{ id: number }>('POST', '/api/v1/changes', {
+          type: 'normal',
+          title: 'Reimage the desktop',
+          ciIds: [desktop.id],
+          plannedStart: new Date(start.getTime() + 30 * 60_000).toISOString(),
+          plannedEnd: new Date(end.getTime() + 60 * 60_000).toISOString(),
+          backoutPlan: 'Restore the previous image',
+        });
+        expect(other.status).toBe(201);
+        otherChangeId = other.body.id;
+        expect((await server.api('POST', `/api/v1/changes/${otherChangeId}/submit`, {})).status).toBe(200);
+      },
     });
-    expect(other.status).toBe(201);
-    otherChangeId = other.body.id;
-    expect((await server.api('POST', `/api/v1/changes/${otherChangeId}/submit`, {})).status).toBe(200);
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page);
+    ({ server, page, consoleErrors } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('raises a change with live risk and conflicts', async () => {

@@ -289,6 +289,60 @@ export async function newPage(browser: Browser): Promise<Page> {
   return page;
 }
 
+export interface BrowserSuite {
+  server: RunningSlipway;
+  browser: Browser;
+  page: Page;
+  /** The console errors of `page` (trackConsoleErrors): a suite ends with `expect(consoleErrors).toEqual([])`. */
+  consoleErrors: string[];
+  /** Closes the browser, then Slipway. */
+  close(): Promise<void>;
+}
+
+export interface BrowserSuiteOptions {
+  /** With the demo organisation (the default) or an empty Slipway (`false`). */
+  demo?: boolean;
+  /** Created through the API before anything else. */
+  users: readonly E2eUser[];
+  /** Setup through the API once the users exist and before the browser starts; gets their ids by username. */
+  prepare?: (server: RunningSlipway, userIds: Map<string, number>) => Promise<void>;
+  /** The console errors the suite provokes on purpose (see trackConsoleErrors). */
+  expectedErrors?: (text: string, url: string) => boolean;
+}
+
+/**
+ * The start of a browser suite: a current web build, Slipway on loopback with its users, the
+ * suite's own setup (`prepare`), then Chromium with a 1280 × 900 page whose console errors are
+ * collected. When a step fails, what was started is closed again before the error is thrown.
+ */
+export async function openDemoBrowser(options: BrowserSuiteOptions): Promise<BrowserSuite> {
+  await ensureWebBuild();
+  const server = await startSlipway({ demo: options.demo ?? true });
+  let browser: Browser | undefined;
+  try {
+    const userIds = await createUsers(server, options.users);
+    await options.prepare?.(server, userIds);
+    const started = await launchChromium();
+    browser = started;
+    const page = await newPage(started);
+    const consoleErrors = trackConsoleErrors(page, options.expectedErrors);
+    return {
+      server,
+      browser: started,
+      page,
+      consoleErrors,
+      async close() {
+        await started.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await server.close();
+    throw error;
+  }
+}
+
 /** The page fits the viewport's width (readable at 1280 px without scrolling sideways). */
 export async function pageWidthOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -1,20 +1,16 @@
 /// <reference lib="dom" />
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -61,50 +57,53 @@ function expectedError(text: string, url: string): boolean {
 
 describe.runIf(browserTests.run)('library and hardware store in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   let artifactId = 0;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [RELEASE_MANAGER, AUDITOR]);
-    // Pushed by the admin, so the release manager may approve it (never one's own upload).
-    const pushed = await server.api<{ id: number }>('POST', '/api/v1/artifacts', {
-      name: 'route-planner',
-      artifactVersion: '4.2.0',
-      license: 'MIT',
-      element: 'desktop',
-      supplier: 'Northwind IT',
-      content: Buffer.from('route planner 4.2.0 build\n').toString('base64'),
+    suite = await openDemoBrowser({
+      users: [RELEASE_MANAGER, AUDITOR],
+      expectedErrors: expectedError,
+      prepare: async (server) => {
+        // Pushed by the admin, so the release manager may approve it (never one's own upload).
+        const pushed = await server.api<{ id: number }>('POST', '/api/v1/artifacts', {
+          name: 'route-planner',
+          artifactVersion: '4.2.0',
+          license: 'MIT',
+          element: 'desktop',
+          supplier: 'Northwind IT',
+          content: Buffer.from('route planner 4.2.0 build\n').toString('base64'),
+        });
+        expect(pushed.status).toBe(201);
+        artifactId = pushed.body.id;
+        expect((await server.api('POST', `/api/v1/artifacts/${artifactId}/sbom`, SBOM)).status).toBe(201);
+        const site = await server.api<{ id: number }>('POST', '/api/v1/hardware/sites', {
+          code: 'RTM',
+          name: 'Rotterdam',
+        });
+        const model = await server.api<{ id: number }>('POST', '/api/v1/hardware/models', {
+          name: 'Latitude 5440',
+          ciClass: 'desktop',
+          lowStockThreshold: 2,
+        });
+        expect([site.status, model.status]).toEqual([201, 201]);
+        for (const serial of ['CN-001', 'CN-002', 'CN-003']) {
+          const item = await server.api('POST', '/api/v1/hardware/items', {
+            modelId: model.body.id,
+            siteId: site.body.id,
+            serial,
+          });
+          expect(item.status).toBe(201);
+        }
+      },
     });
-    expect(pushed.status).toBe(201);
-    artifactId = pushed.body.id;
-    expect((await server.api('POST', `/api/v1/artifacts/${artifactId}/sbom`, SBOM)).status).toBe(201);
-    const site = await server.api<{ id: number }>('POST', '/api/v1/hardware/sites', { code: 'RTM', name: 'Rotterdam' });
-    const model = await server.api<{ id: number }>('POST', '/api/v1/hardware/models', {
-      name: 'Latitude 5440',
-      ciClass: 'desktop',
-      lowStockThreshold: 2,
-    });
-    expect([site.status, model.status]).toEqual([201, 201]);
-    for (const serial of ['CN-001', 'CN-002', 'CN-003']) {
-      const item = await server.api('POST', '/api/v1/hardware/items', {
-        modelId: model.body.id,
-        siteId: site.body.id,
-        serial,
-      });
-      expect(item.status).toBe(201);
-    }
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page, expectedError);
+    ({ server, page, consoleErrors } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('lists artifacts with their licence verdicts and signatures', async () => {

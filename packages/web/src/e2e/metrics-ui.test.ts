@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -49,22 +45,20 @@ interface IncidentBody {
 
 describe.runIf(browserTests.run)('metrics and maturity in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [MANAGER, CAB]);
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page, expectedError);
+    suite = await openDemoBrowser({
+      users: [MANAGER, CAB],
+      expectedErrors: expectedError,
+    });
+    ({ server, page, consoleErrors } = suite);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('shows the KPIs of the demo year with their basis, trend and the DORA bands', async () => {

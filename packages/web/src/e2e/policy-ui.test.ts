@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -27,22 +23,20 @@ const ENGINEER = {
 
 describe.runIf(browserTests.run)('the release policy editor in headless Chromium', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway();
-    await createUsers(server, [ADMIN, ENGINEER]);
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page);
+    suite = await openDemoBrowser({
+      demo: false,
+      users: [ADMIN, ENGINEER],
+    });
+    ({ server, page, consoleErrors } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('marks the line of a typo with the server message, then applies the fixed policy', async () => {

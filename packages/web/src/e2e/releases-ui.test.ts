@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -41,42 +37,42 @@ function expectedError(text: string, url: string): boolean {
 
 describe.runIf(browserTests.run)('dashboard and releases in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   let releases: ReleaseRef[] = [];
   let changeId = 0;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [RELEASE_MANAGER, CAB]);
-    releases = (await server.api<{ items: ReleaseRef[] }>('GET', '/api/v1/releases?limit=50')).body.items;
-    expect(releases.length).toBeGreaterThanOrEqual(3);
-    // A change waiting in the CAB for the dashboard to show (raised and assessed by the admin).
-    const desktop = (await server.api<{ items: { id: number }[] }>('GET', '/api/v1/cis?class=desktop&limit=1')).body
-      .items[0];
-    const start = new Date(Date.now() + 4 * 86_400_000);
-    const change = await server.api<{ id: number }>('POST', '/api/v1/changes', {
-      type: 'normal',
-      title: 'Swap the desktop keyboard layout',
-      ciIds: [desktop?.id],
-      plannedStart: start.toISOString(),
-      plannedEnd: new Date(start.getTime() + 3_600_000).toISOString(),
-      backoutPlan: 'Swap it back',
+    suite = await openDemoBrowser({
+      users: [RELEASE_MANAGER, CAB],
+      expectedErrors: expectedError,
+      prepare: async (server) => {
+        releases = (await server.api<{ items: ReleaseRef[] }>('GET', '/api/v1/releases?limit=50')).body.items;
+        expect(releases.length).toBeGreaterThanOrEqual(3);
+        // A change waiting in the CAB for the dashboard to show (raised and assessed by the admin).
+        const desktop = (await server.api<{ items: { id: number }[] }>('GET', '/api/v1/cis?class=desktop&limit=1')).body
+          .items[0];
+        const start = new Date(Date.now() + 4 * 86_400_000);
+        const change = await server.api<{ id: number }>('POST', '/api/v1/changes', {
+          type: 'normal',
+          title: 'Swap the desktop keyboard layout',
+          ciIds: [desktop?.id],
+          plannedStart: start.toISOString(),
+          plannedEnd: new Date(start.getTime() + 3_600_000).toISOString(),
+          backoutPlan: 'Swap it back',
+        });
+        changeId = change.body.id;
+        for (const step of ['submit', 'assess']) {
+          expect((await server.api('POST', `/api/v1/changes/${changeId}/${step}`, {})).status).toBe(200);
+        }
+      },
     });
-    changeId = change.body.id;
-    for (const step of ['submit', 'assess']) {
-      expect((await server.api('POST', `/api/v1/changes/${changeId}/${step}`, {})).status).toBe(200);
-    }
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page, expectedError);
+    ({ server, page, consoleErrors } = suite);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it("shows a CAB member's work on the dashboard", async () => {

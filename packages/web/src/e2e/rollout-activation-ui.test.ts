@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -38,39 +34,38 @@ const CHANGE_MANAGER = {
  */
 describe.runIf(browserTests.run)('dormant rollout activation in the web UI', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   let rolloutId = 0;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [RELEASE_MANAGER, CHANGE_MANAGER]);
-    const dormant = await server.api<{ items: { id: number; strategy: string; state: string }[] }>(
-      'GET',
-      '/api/v1/rollouts?state=completed&limit=200',
-    );
-    const kafka = dormant.body.items.find((r) => r.strategy === 'dormant');
-    if (!kafka) throw new Error('the demo has no activated dormant rollout');
-    rolloutId = kafka.id;
-    const off = await server.api('POST', `/api/v1/rollouts/${rolloutId}/deactivate`, {});
-    expect(off.status).toBe(200);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const now = await server.api<{ state: string }>('GET', `/api/v1/rollouts/${rolloutId}`);
-      if (now.body.state === 'dormant') break;
-      if (Date.now() > deadline) throw new Error(`rollout ${rolloutId} stayed ${now.body.state}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page);
+    suite = await openDemoBrowser({
+      users: [RELEASE_MANAGER, CHANGE_MANAGER],
+      prepare: async (server) => {
+        const dormant = await server.api<{ items: { id: number; strategy: string; state: string }[] }>(
+          'GET',
+          '/api/v1/rollouts?state=completed&limit=200',
+        );
+        const kafka = dormant.body.items.find((r) => r.strategy === 'dormant');
+        if (!kafka) throw new Error('the demo has no activated dormant rollout');
+        rolloutId = kafka.id;
+        const off = await server.api('POST', `/api/v1/rollouts/${rolloutId}/deactivate`, {});
+        expect(off.status).toBe(200);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const now = await server.api<{ state: string }>('GET', `/api/v1/rollouts/${rolloutId}`);
+          if (now.body.state === 'dormant') break;
+          if (Date.now() > deadline) throw new Error(`rollout ${rolloutId} stayed ${now.body.state}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      },
+    });
+    ({ server, page, consoleErrors } = suite);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('shows how the demo activation was decided, and lets the release manager ask again', async () => {

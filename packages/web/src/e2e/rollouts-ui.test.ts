@@ -1,20 +1,16 @@
 /// <reference lib="dom" />
 import { type AppContext, systemActor } from '@slipway/server';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -126,7 +122,7 @@ function gridCount(page: Page, state: string): Promise<number> {
 
 describe.runIf(browserTests.run)('rollouts in headless Chromium (demo organisation)', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
   let releaseId = 0;
@@ -135,28 +131,28 @@ describe.runIf(browserTests.run)('rollouts in headless Chromium (demo organisati
   let targets = 0;
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    const ids = await createUsers(server, [RELEASE_MANAGER, AUDITOR, ...ECAB]);
-    const ecab = ECAB.map(
-      (user): Actor => ({
-        userId: ids.get(user.username) ?? null,
-        username: user.username,
-        roles: ['cab_member'],
-        requestId: null,
-        via: 'system',
-      }),
-    );
-    releaseId = await approvedDesktopRelease(server.slipway.ctx, ecab, 'desktop-agent-e2e');
-    gatedReleaseId = await approvedDesktopRelease(server.slipway.ctx, ecab, 'desktop-agent-e2e-gated');
-    browser = await launchChromium();
-    page = await newPage(browser);
-    consoleErrors = trackConsoleErrors(page, expectedError);
+    suite = await openDemoBrowser({
+      users: [RELEASE_MANAGER, AUDITOR, ...ECAB],
+      expectedErrors: expectedError,
+      prepare: async (server, ids) => {
+        const ecab = ECAB.map(
+          (user): Actor => ({
+            userId: ids.get(user.username) ?? null,
+            username: user.username,
+            roles: ['cab_member'],
+            requestId: null,
+            via: 'system',
+          }),
+        );
+        releaseId = await approvedDesktopRelease(server.slipway.ctx, ecab, 'desktop-agent-e2e');
+        gatedReleaseId = await approvedDesktopRelease(server.slipway.ctx, ecab, 'desktop-agent-e2e-gated');
+      },
+    });
+    ({ server, page, consoleErrors } = suite);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('starts a phased rollout with the simulated executor from the release page', async () => {

@@ -1,19 +1,15 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BrowserSuite,
   browserAvailability,
-  createUsers,
-  ensureWebBuild,
-  launchChromium,
-  newPage,
+  openDemoBrowser,
   pageWidthOverflow,
   type RunningSlipway,
   saveScreenshot,
   signIn,
   signOut,
-  startSlipway,
-  trackConsoleErrors,
 } from './harness.js';
 
 const browserTests = browserAvailability();
@@ -32,27 +28,23 @@ const ENGINEER = {
 
 describe.runIf(browserTests.run)('freezes and maintenance windows in headless Chromium', () => {
   let server: RunningSlipway;
-  let browser: Browser;
+  let suite: BrowserSuite | undefined;
   let page: Page;
   let consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuild();
-    server = await startSlipway({ demo: true });
-    await createUsers(server, [MANAGER, ENGINEER]);
-    browser = await launchChromium();
-    page = await newPage(browser);
-    // The one refusal provoked on purpose: a window that ends before it starts (refused by the server).
-    consoleErrors = trackConsoleErrors(
-      page,
-      (text, url) => /status of 4(00|22)/.test(text) && /\/api\/v1\/(freezes|maintenance-windows)/.test(url),
-    );
+    suite = await openDemoBrowser({
+      users: [MANAGER, ENGINEER],
+      // The one refusal provoked on purpose: a window that ends before it starts (refused by the server).
+      expectedErrors: (text, url) =>
+        /status of 4(00|22)/.test(text) && /\/api\/v1\/(freezes|maintenance-windows)/.test(url),
+    });
+    ({ server, page, consoleErrors } = suite);
     page.on('dialog', (dialog) => void dialog.accept());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await suite?.close();
   });
 
   it('adds, edits and removes a freeze and a maintenance window from the calendar', async () => {

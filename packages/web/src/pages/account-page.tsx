@@ -1,6 +1,7 @@
 import { ROLE_DESCRIPTIONS } from '@slipway/model';
 import { type FormEvent, useCallback, useState } from 'react';
 import type { ApiToken, CreatedToken } from '../api/types.js';
+import { BreakGlassSection } from '../components/break-glass-section.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Pager } from '../components/pager.js';
@@ -24,6 +25,7 @@ export function AccountPage() {
         <ChangePassword />
       </div>
       <MyTokens />
+      <BreakGlassSection />
     </section>
   );
 }

@@ -48,6 +48,62 @@ const EMPTY: Fields = {
   conflicts: '',
 };
 
+/** A text field of the form: which of the Fields it edits, and how it is labelled and limited. */
+interface TextFieldSpec {
+  key: keyof Fields;
+  id: string;
+  label: string;
+  required?: boolean;
+  maxLength?: number;
+  placeholder?: string;
+  /** A textarea of this many rows instead of an input. */
+  rows?: number;
+  'aria-describedby'?: string;
+}
+
+/** The text fields before the release element. */
+const NAMING_FIELDS: TextFieldSpec[] = [
+  { key: 'name', id: 'upload-name', label: 'Name', required: true, maxLength: 200, placeholder: 'e.g. payroll' },
+  {
+    key: 'artifactVersion',
+    id: 'upload-version',
+    label: 'Version',
+    required: true,
+    maxLength: 100,
+    placeholder: 'e.g. 4.2.0',
+  },
+  {
+    key: 'license',
+    id: 'upload-license',
+    label: 'Licence (SPDX expression)',
+    required: true,
+    maxLength: 2000,
+    placeholder: 'e.g. MIT OR Apache-2.0',
+  },
+];
+
+/** The text fields after the release element; the ranges are described by #upload-ranges-help. */
+const DETAIL_FIELDS: TextFieldSpec[] = [
+  { key: 'supplier', id: 'upload-supplier', label: 'Supplier (optional)', maxLength: 200 },
+  { key: 'description', id: 'upload-description', label: 'Description (optional)', maxLength: 2000 },
+  {
+    key: 'requires',
+    id: 'upload-requires',
+    label: 'Requires (optional, one a line)',
+    rows: 2,
+    placeholder: 'openssl >=3.0.0 <4',
+    'aria-describedby': 'upload-ranges-help',
+  },
+  {
+    key: 'conflicts',
+    id: 'upload-conflicts',
+    label: 'Conflicts with (optional, one a line)',
+    rows: 2,
+    placeholder: 'legacy-agent <2',
+    'aria-describedby': 'upload-ranges-help',
+  },
+];
+
 /** The artifact was stored, but what was to be attached after it was refused. */
 interface StoredButRefused {
   artifact: Artifact;
@@ -106,6 +162,8 @@ export function ArtifactUploadPage() {
   const lastGuess = useRef({ name: '', version: '' });
   const running = phase.kind !== 'idle';
   const set = (key: keyof Fields) => (value: string) => setFields((current) => ({ ...current, [key]: value }));
+  /** What a TextField needs for one of the fields. */
+  const bind = (key: keyof Fields) => ({ value: fields[key], onChange: set(key), disabled: running });
 
   function chooseFile(chosen: File | null) {
     setFile(chosen);
@@ -225,42 +283,9 @@ export function ArtifactUploadPage() {
           )}
         </div>
         <div className="grid-2">
-          <div className="field">
-            <label htmlFor="upload-name">Name</label>
-            <input
-              id="upload-name"
-              required
-              maxLength={200}
-              placeholder="e.g. payroll"
-              disabled={running}
-              value={fields.name}
-              onChange={(event) => set('name')(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="upload-version">Version</label>
-            <input
-              id="upload-version"
-              required
-              maxLength={100}
-              placeholder="e.g. 4.2.0"
-              disabled={running}
-              value={fields.artifactVersion}
-              onChange={(event) => set('artifactVersion')(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="upload-license">Licence (SPDX expression)</label>
-            <input
-              id="upload-license"
-              required
-              maxLength={2000}
-              placeholder="e.g. MIT OR Apache-2.0"
-              disabled={running}
-              value={fields.license}
-              onChange={(event) => set('license')(event.target.value)}
-            />
-          </div>
+          {NAMING_FIELDS.map(({ key, ...field }) => (
+            <TextField key={key} {...field} {...bind(key)} />
+          ))}
           <div className="field">
             <label htmlFor="upload-element">Type (release element)</label>
             <select
@@ -277,50 +302,9 @@ export function ArtifactUploadPage() {
               ))}
             </select>
           </div>
-          <div className="field">
-            <label htmlFor="upload-supplier">Supplier (optional)</label>
-            <input
-              id="upload-supplier"
-              maxLength={200}
-              disabled={running}
-              value={fields.supplier}
-              onChange={(event) => set('supplier')(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="upload-description">Description (optional)</label>
-            <input
-              id="upload-description"
-              maxLength={2000}
-              disabled={running}
-              value={fields.description}
-              onChange={(event) => set('description')(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="upload-requires">Requires (optional, one a line)</label>
-            <textarea
-              id="upload-requires"
-              rows={2}
-              placeholder="openssl >=3.0.0 <4"
-              aria-describedby="upload-ranges-help"
-              disabled={running}
-              value={fields.requires}
-              onChange={(event) => set('requires')(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="upload-conflicts">Conflicts with (optional, one a line)</label>
-            <textarea
-              id="upload-conflicts"
-              rows={2}
-              placeholder="legacy-agent <2"
-              aria-describedby="upload-ranges-help"
-              disabled={running}
-              value={fields.conflicts}
-              onChange={(event) => set('conflicts')(event.target.value)}
-            />
-          </div>
+          {DETAIL_FIELDS.map(({ key, ...field }) => (
+            <TextField key={key} {...field} {...bind(key)} />
+          ))}
         </div>
         <p id="upload-ranges-help" className="muted small">
           A product name, a space and a semver range; releases are checked against them for coexistence.
@@ -384,6 +368,37 @@ export function ArtifactUploadPage() {
         </div>
       </form>
     </section>
+  );
+}
+
+/** A labelled text input of the upload form; with `rows`, a textarea. */
+function TextField({
+  id,
+  label,
+  onChange,
+  rows,
+  ...attributes
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  disabled: boolean;
+  rows?: number;
+  required?: boolean;
+  maxLength?: number;
+  placeholder?: string;
+  'aria-describedby'?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {rows === undefined ? (
+        <input id={id} {...attributes} onChange={(event) => onChange(event.target.value)} />
+      ) : (
+        <textarea id={id} rows={rows} {...attributes} onChange={(event) => onChange(event.target.value)} />
+      )}
+    </div>
   );
 }
 

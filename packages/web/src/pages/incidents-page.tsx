@@ -123,6 +123,29 @@ function ResolveForm({
   );
 }
 
+/** The column heads of both incident tables: `duration` names the fourth column; `actions` adds one for the buttons. */
+function IncidentTableHead({ duration, actions }: { duration: string; actions: boolean }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">Incident</th>
+        <th scope="col">Severity</th>
+        <th scope="col">Started</th>
+        <th scope="col">{duration}</th>
+        <th scope="col">Caused by</th>
+        <th scope="col" className="narrow-hidden">
+          Affected CIs
+        </th>
+        {actions && (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 function OpenIncidents({
   reloadKey,
   canWrite,
@@ -153,23 +176,7 @@ function OpenIncidents({
       <div className="table-wrap">
         <table aria-busy={loading} className="incident-table" data-testid="open-incidents">
           <caption className="visually-hidden">Open incidents</caption>
-          <thead>
-            <tr>
-              <th scope="col">Incident</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Started</th>
-              <th scope="col">Open for</th>
-              <th scope="col">Caused by</th>
-              <th scope="col" className="narrow-hidden">
-                Affected CIs
-              </th>
-              {canWrite && (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <IncidentTableHead duration="Open for" actions={canWrite} />
           <tbody>
             {data?.items.length === 0 && (
               <tr>
@@ -279,18 +286,7 @@ function ResolvedIncidents({ reloadKey }: { reloadKey: number }) {
       <div className="table-wrap">
         <table aria-busy={loading} className="incident-table" data-testid="resolved-incidents">
           <caption className="visually-hidden">Resolved incidents, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Incident</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Started</th>
-              <th scope="col">Restored after</th>
-              <th scope="col">Caused by</th>
-              <th scope="col" className="narrow-hidden">
-                Affected CIs
-              </th>
-            </tr>
-          </thead>
+          <IncidentTableHead duration="Restored after" actions={false} />
           <tbody>
             {data?.items.length === 0 && (
               <tr>

@@ -1,7 +1,6 @@
 import { TARGET_STATES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
 import { useCallback, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { isApiError } from '../api/errors.js';
 import { fromLocalInput } from '../changes/local-time.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
@@ -12,6 +11,7 @@ import { formatDuration, RolloutStateBadge, rolloutLabel } from '../rollouts/rol
 import { RolloutControls } from '../rollouts/rollout-controls.js';
 import type { Rollout, RolloutActivation, RolloutEvent, RolloutWave } from '../rollouts/rollouts-api.js';
 import { useLiveRollout } from '../rollouts/use-live-rollout.js';
+import { useRolloutWrite } from '../rollouts/use-rollout-write.js';
 import { useSession } from '../session/session-context.js';
 import '../rollouts/rollouts.css';
 
@@ -264,11 +264,18 @@ function ActivationPanel({
 }) {
   const { api, can, state } = useSession();
   const me = state.status === 'signed-in' ? state.session.user.username : null;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
   const [at, setAt] = useState('');
   const [note, setNote] = useState('');
   const [reason, setReason] = useState('');
+  const { busy, error, run } = useRolloutWrite({
+    onChanged,
+    onStale,
+    reset: () => {
+      setAt('');
+      setNote('');
+      setReason('');
+    },
+  });
   const request = rollout.activationRequest;
   const allowed = (action: Rollout['allowedActions'][number]) => rollout.allowedActions.includes(action);
   const mayRequest = allowed('activate') && can('rollouts.execute');
@@ -276,22 +283,6 @@ function ActivationPanel({
   const ownCase = mayDecide && request !== null && (me === request.requestedBy || me === rollout.createdBy);
   const mayCancel = allowed('cancel_activation') && can('rollouts.execute');
   if (rollout.strategy !== 'dormant' || (!request && !mayRequest)) return null;
-
-  async function run(write: () => Promise<Rollout>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      onChanged(await write());
-      setAt('');
-      setNote('');
-      setReason('');
-    } catch (failure) {
-      setError(failure);
-      if (isApiError(failure, 'PRECONDITION_FAILED')) onStale();
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <section className="card rollout-activation" aria-labelledby="rollout-activation-title">

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '@slipway/model';
 import { type FormEvent, Fragment, useCallback, useState } from 'react';
+import { Link } from 'react-router';
 import { SlipwayApiError } from '../api/errors.js';
 import type { CreatedUser, User } from '../api/types.js';
 import { DateTime } from '../components/date-time.js';
@@ -60,11 +61,14 @@ export function UsersPage() {
     <section className="page" aria-labelledby="users-title">
       <div className="page-head">
         <h1 id="users-title">Users</h1>
-        {canWrite && !creating && (
-          <button type="button" onClick={() => setCreating(true)}>
-            New user
-          </button>
-        )}
+        <div className="actions head-actions">
+          {can('teams.admin') && <Link to="/teams">Teams</Link>}
+          {canWrite && !creating && (
+            <button type="button" onClick={() => setCreating(true)}>
+              New user
+            </button>
+          )}
+        </div>
       </div>
       {!canWrite && <p className="muted">You can read the user list; only administrators change it.</p>}
       {canWrite && creating && (

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { isApiError } from '../api/errors.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { useSession } from '../session/session-context.js';
 import type { Rollout, RolloutControl } from './rollouts-api.js';
+import { useRolloutWrite } from './use-rollout-write.js';
 
 const LABELS: Record<RolloutControl, string> = {
   pause: 'Pause',
@@ -30,11 +30,18 @@ export function RolloutControls({
   onStale: () => void;
 }) {
   const { api, can } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
   const [asking, setAsking] = useState<RolloutControl | null>(null);
   const [reason, setReason] = useState('');
   const [note, setNote] = useState('');
+  const { busy, error, run } = useRolloutWrite({
+    onChanged,
+    onStale,
+    reset: () => {
+      setAsking(null);
+      setReason('');
+      setNote('');
+    },
+  });
   const controls = can('rollouts.execute')
     ? // The activation's request and decisions have their own panel (rollout-page.tsx).
       rollout.allowedActions.filter((action): action is RolloutControl => action in LABELS)
@@ -44,22 +51,6 @@ export function RolloutControls({
   const waiting = rollout.waves.find((wave) => wave.state === 'awaiting_confirmation');
   const question = waiting?.settings.gates.find((gate) => gate.kind === 'manual');
   if (controls.length === 0 && !confirmable) return null;
-
-  async function run(write: () => Promise<Rollout>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      onChanged(await write());
-      setAsking(null);
-      setReason('');
-      setNote('');
-    } catch (failure) {
-      setError(failure);
-      if (isApiError(failure, 'PRECONDITION_FAILED')) onStale();
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <section className="card rollout-controls" aria-label="Rollout actions">

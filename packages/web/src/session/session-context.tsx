@@ -18,6 +18,8 @@ export interface SessionContextValue {
   signOut(): Promise<void>;
   /** Forget the session locally (the server already ended it), showing `notice` on the login page. */
   endSession(notice: string): void;
+  /** Asks the server for the session again, after a change to what it grants (a break-glass elevation). */
+  refreshSession(): Promise<void>;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -92,6 +94,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         apply({ status: 'signed-out', notice: 'You have signed out.' });
       },
       endSession: (notice) => apply({ status: 'signed-out', notice }),
+      refreshSession: async () => {
+        apply({ status: 'signed-in', session: await api.auth.session() });
+      },
     };
   }, [state, api, apply]);
 

@@ -156,24 +156,10 @@ export class BreakGlassService {
           ended_by: null,
         });
         const elevation = toElevation(row, nowIso);
-        // The start itself is the first entry flagged with the elevation.
-        await this.audit.record(
-          tx,
-          { ...actorOf(principal, requestId), breakGlass: { id: row.id, reason } },
-          {
-            action: 'break_glass.start',
-            objectType: 'break_glass',
-            objectId: row.id,
-            after: elevation,
-          },
-        );
         await this.jobs.enqueue(tx, EXPIRE_JOB, { id: row.id }, { runAt: row.expires_at });
-        await this.events.publish(tx, {
-          type: 'break_glass.started',
-          objectType: 'break_glass',
-          objectId: row.id,
-          data: { ...elevation },
-        });
+        // The start itself is the first entry flagged with the elevation.
+        const actor: Actor = { ...actorOf(principal, requestId), breakGlass: { id: row.id, reason } };
+        await this.#recordChange(tx, actor, 'break_glass.start', 'break_glass.started', elevation);
         return elevation;
       });
     } catch (error) {
@@ -205,19 +191,7 @@ export class BreakGlassService {
       if (!row) throw new AppError('NOT_FOUND', 'You have no active break-glass elevation to end');
       const elevation = toElevation(row, nowIso);
       const actor: Actor = { ...actorOf(principal, requestId), breakGlass: { id: row.id, reason: row.reason } };
-      await this.audit.record(tx, actor, {
-        action: 'break_glass.end',
-        objectType: 'break_glass',
-        objectId: row.id,
-        before: toElevation(open, nowIso),
-        after: elevation,
-      });
-      await this.events.publish(tx, {
-        type: 'break_glass.ended',
-        objectType: 'break_glass',
-        objectId: row.id,
-        data: { ...elevation },
-      });
+      await this.#recordChange(tx, actor, 'break_glass.end', 'break_glass.ended', elevation, toElevation(open, nowIso));
       return elevation;
     });
     this.onChanged();
@@ -250,17 +224,31 @@ export class BreakGlassService {
     });
     if (!row) return;
     const elevation = toElevation(row, nowIso);
-    await this.audit.record(tx, systemActor('break-glass-expiry'), {
-      action: 'break_glass.expire',
+    await this.#recordChange(
+      tx,
+      systemActor('break-glass-expiry'),
+      'break_glass.expire',
+      'break_glass.ended',
+      elevation,
+    );
+  }
+
+  /** Audits a change of an elevation (`before` it, when there is one) and publishes its domain event. */
+  async #recordChange(
+    tx: Db,
+    actor: Actor,
+    action: 'break_glass.start' | 'break_glass.end' | 'break_glass.expire',
+    type: 'break_glass.started' | 'break_glass.ended',
+    elevation: BreakGlassElevation,
+    before?: BreakGlassElevation,
+  ): Promise<void> {
+    await this.audit.record(tx, actor, {
+      action,
       objectType: 'break_glass',
-      objectId: row.id,
+      objectId: elevation.id,
+      ...(before && { before }),
       after: elevation,
     });
-    await this.events.publish(tx, {
-      type: 'break_glass.ended',
-      objectType: 'break_glass',
-      objectId: row.id,
-      data: { ...elevation },
-    });
+    await this.events.publish(tx, { type, objectType: 'break_glass', objectId: elevation.id, data: { ...elevation } });
   }
 }

@@ -9,6 +9,7 @@ import { addMs, type Clock, isoNow } from '../clock.js';
 import type { Database } from '../database-schema.js';
 import { AppError, InputError } from '../errors.js';
 import { type CommittedObject, type IdempotencyRow, idempotencyRepository } from './idempotency.repository.js';
+import { appendRouteHook } from './route-hooks.js';
 
 /** How long a key is remembered, and how long a first request may run before its key is taken over. */
 const RETENTION_MS = 24 * 3_600_000;
@@ -331,12 +332,9 @@ export const idempotency = fp<IdempotencyOptions>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (!methods.includes('POST')) return;
-      route.preHandler = [...asArray(route.preHandler), claimKey, runWithClaim];
-      route.onSend = [...asArray(route.onSend), storeAnswer];
+      appendRouteHook(route, 'preHandler', claimKey);
+      appendRouteHook(route, 'preHandler', runWithClaim);
+      appendRouteHook(route, 'onSend', storeAnswer);
     });
   },
 );
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}

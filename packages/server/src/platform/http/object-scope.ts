@@ -13,6 +13,7 @@ import {
   visibilityFor,
 } from '../teams/team-scope.js';
 import { principalOf } from './access-control.js';
+import { appendRouteHook } from './route-hooks.js';
 
 /** One object id a route takes, whose team scope the request must be allowed to see. */
 export interface ObjectScope {
@@ -136,15 +137,17 @@ export const objectScope = fp<ObjectScopeOptions>(async (app: FastifyInstance, {
     const problem = scopeDeclarationProblem(route.url, route.config?.scope);
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (problem) throw new Error(`Route ${methods.join(',')} ${route.url} ${problem}`);
-    for (const method of methods) declared.set(`${method} ${route.url}`, scopesOf(route.config?.scope));
+    const scopes = scopesOf(route.config?.scope);
+    for (const method of methods) declared.set(`${method} ${route.url}`, scopes);
+    // Only scoped routes carry the check (a route-level hook): other requests pay nothing.
+    if (scopes.length > 0) appendRouteHook(route, 'preValidation', checkScope);
   });
 
   // preValidation: after authentication and body parsing, before schema validation. Checking
   // after validation would let an invalid body tell the two apart (400 for an unused id, 404 for
   // an invisible one); here both get the 404 before anything else is looked at.
-  app.addHook('preValidation', async (request) => {
+  async function checkScope(request: FastifyRequest) {
     const scopes = scopesOf(request.routeOptions.config?.scope);
-    if (scopes.length === 0) return;
     const visibility = visibilityOf(request);
     if (visibility.all) return;
     for (const scope of scopes) {
@@ -164,5 +167,5 @@ export const objectScope = fp<ObjectScopeOptions>(async (app: FastifyInstance, {
       }
       throw new NotFoundError(scope.object, id);
     }
-  });
+  }
 });
