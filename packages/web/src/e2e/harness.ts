@@ -251,8 +251,6 @@ export function trackConsoleErrors(
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const url = message.location().url;
-    // The signed-out session probe on the login page is expected in every suite.
-    if (url.endsWith('/api/v1/auth/session') && message.text().includes('status of 401')) return;
     if (!expected(message.text(), url)) errors.push(`${message.text()} (${url})`);
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));

@@ -24,6 +24,9 @@ export interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
+/** Set by the server at sign-in (see auth.routes.ts); readable by the app, it holds no secret. */
+const SIGNED_IN_HINT_COOKIE = 'slipway_signed_in';
+
 /**
  * Owns the browser session: asks the server who is signed in on load, keeps the CSRF token for
  * the API client, and drops to the login page when the server says the session has ended.
@@ -56,6 +59,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
+    // The server sets this readable hint beside the HttpOnly session cookie at sign-in (and clears
+    // it with the session). Without it there is no session to ask about, and asking would put a
+    // 401 in the browser console.
+    if (!document.cookie.split(';').some((c) => c.trim().startsWith(`${SIGNED_IN_HINT_COOKIE}=`))) {
+      apply({ status: 'signed-out', notice: null });
+      return;
+    }
     api.auth
       .session()
       .then((session) => {

@@ -95,6 +95,10 @@ describe.each(testDatabaseKinds())('password login, sessions and CSRF on %s', (k
       expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(body.permissions).toContain('cmdb.write');
       expect(Date.parse(body.expiresAt)).toBeGreaterThan(clock.now().getTime());
+      // The readable sign-in hint for the web app: no secret in it.
+      const hint = res.cookies.find((c) => c.name === 'slipway_signed_in');
+      expect(hint).toMatchObject({ value: '1', sameSite: 'Strict', path: '/' });
+      expect(hint?.httpOnly).toBeFalsy();
     });
 
     it('starts a new session on every login and keeps only the hash of the cookie', async () => {
@@ -273,7 +277,11 @@ describe.each(testDatabaseKinds())('password login, sessions and CSRF on %s', (k
       expect(out.statusCode).toBe(204);
       const cleared = out.cookies.find((c) => c.name === 'slipway_session');
       expect(cleared?.value).toBe('');
-      expectCode(await withCookie(s, { method: 'GET', url: '/api/v1/auth/session' }), 401, 'UNAUTHENTICATED');
+      expect(out.cookies.find((c) => c.name === 'slipway_signed_in')?.value).toBe('');
+      const ended = await withCookie(s, { method: 'GET', url: '/api/v1/auth/session' });
+      expectCode(ended, 401, 'UNAUTHENTICATED');
+      // A request with an ended session also clears the hint, so the app stops asking.
+      expect(ended.cookies.find((c) => c.name === 'slipway_signed_in')?.value).toBe('');
       expectCode(await withCookie(s, create(), { 'x-csrf-token': s.csrf }), 401, 'UNAUTHENTICATED');
     });
 

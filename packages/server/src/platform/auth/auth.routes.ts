@@ -3,7 +3,7 @@ import { PERMISSION_NAMES } from '@slipway/model';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../context.js';
-import { principalOf, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../http/access-control.js';
+import { principalOf, SECURE_SESSION_COOKIE, SESSION_COOKIE, SIGNED_IN_HINT_COOKIE } from '../http/access-control.js';
 import { actorOfRequest } from '../http/request-actor.js';
 import { LoginBody, LoginResponse, SessionInfo } from './auth.schemas.js';
 import type { Principal } from './principal.js';
@@ -29,6 +29,7 @@ function secureCookie(ctx: AppContext, request: FastifyRequest): boolean {
 function clearSessionCookies(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
   reply.clearCookie(SECURE_SESSION_COOKIE, { path: '/', secure: true });
+  reply.clearCookie(SIGNED_IN_HINT_COOKIE, { path: '/' });
 }
 
 /** Password login for the UI, logout, and "who am I". */
@@ -53,6 +54,12 @@ export async function authRoutes(root: FastifyInstance, ctx: AppContext) {
       reply.setCookie(secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, result.sessionSecret, {
         path: '/',
         httpOnly: true,
+        sameSite: 'strict',
+        secure,
+        maxAge: ctx.auth.sessionMaxAgeSeconds,
+      });
+      reply.setCookie(SIGNED_IN_HINT_COOKIE, '1', {
+        path: '/',
         sameSite: 'strict',
         secure,
         maxAge: ctx.auth.sessionMaxAgeSeconds,

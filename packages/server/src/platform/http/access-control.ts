@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { PERMISSIONS, type Permission } from '@slipway/model';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthService } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -20,6 +20,13 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'slipway_session';
 export const SECURE_SESSION_COOKIE = '__Host-slipway_session';
+/**
+ * A cookie the web app can read (the session cookie is HttpOnly) saying "a session was started in
+ * this browser". It holds no secret and grants nothing: the app asks for the session only when it
+ * is there, so a first visit does not start with a 401 in the browser console. Set at sign-in,
+ * cleared at sign-out and when a request arrives with a session that has ended.
+ */
+export const SIGNED_IN_HINT_COOKIE = 'slipway_signed_in';
 
 /** Routes registered by third-party plugins that serve static documentation. */
 const PUBLIC_PREFIXES = ['/docs'];
@@ -92,7 +99,12 @@ export const accessControl = fp<AccessControlOptions>(async (app: FastifyInstanc
     }
   };
 
-  const authenticate = async (request: FastifyRequest, access: RouteAccess, bearer: string | undefined) => {
+  const authenticate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    access: RouteAccess,
+    bearer: string | undefined,
+  ) => {
     let principal: Principal | null = null;
     if (bearer !== undefined) {
       principal = await auth.authenticateToken(bearer);
@@ -102,7 +114,10 @@ export const accessControl = fp<AccessControlOptions>(async (app: FastifyInstanc
       const cookie = request.cookies[SECURE_SESSION_COOKIE] ?? request.cookies[SESSION_COOKIE];
       if (cookie) {
         principal = await auth.authenticateSession(cookie);
-        if (!principal) throw new UnauthenticatedError('The session has ended; sign in again');
+        if (!principal) {
+          reply.clearCookie(SIGNED_IN_HINT_COOKIE, { path: '/' });
+          throw new UnauthenticatedError('The session has ended; sign in again');
+        }
         checkCsrf(request, principal);
       }
     }
@@ -111,7 +126,7 @@ export const accessControl = fp<AccessControlOptions>(async (app: FastifyInstanc
 
   // A callback-style hook with a synchronous path for a recently verified bearer token (most
   // requests of an API client): no promise, no microtask turn. Everything else goes async.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const access = request.routeOptions.config?.access;
     if (access === undefined || access === 'public') return done();
     let bearer: string | undefined;
@@ -130,7 +145,7 @@ export const accessControl = fp<AccessControlOptions>(async (app: FastifyInstanc
     } catch (error) {
       return done(error as Error);
     }
-    authenticate(request, access, bearer).then(() => done(), done);
+    authenticate(request, reply, access, bearer).then(() => done(), done);
   });
 });
 
