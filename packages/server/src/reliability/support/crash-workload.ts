@@ -139,6 +139,8 @@ export interface WriterOptions {
   prefix: string;
   clients: number;
   random: () => number;
+  /** How long a writer waits after a 503 before its next write (default 250 ms). */
+  shedBackoffMs?: number;
 }
 
 /**
@@ -164,6 +166,10 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
       const roll = random();
       n++;
       let pending: PendingChange | undefined;
+      // Only answers that say this request wrote count as acknowledged writes: a 412 (an earlier,
+      // cut-off update had committed) or a 409 (the pair was already related) wrote nothing, and
+      // counting them would claim more writes than the audit trail can hold.
+      let wrote = true;
       try {
         if (roll < 0.4 || mine.length < 2) {
           const name = `${options.prefix}-w${w}-${n}`;
@@ -194,6 +200,7 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
           } else if (answer.status === 412) {
             // An update whose answer the crash swallowed did commit: read the committed state,
             // which is as durable as an acknowledged one.
+            wrote = false;
             ledger.staleAfterCrash++;
             const read = await call('GET', `/api/v1/cis/${id}`);
             if (read.status !== 200) throw new Error(`read CI → ${read.status}: ${JSON.stringify(read.body)}`);
@@ -209,8 +216,10 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
           if (answer.status === 201) {
             const id = (answer.body as { id: number }).id;
             ledger.relationships.set(id, { sourceId, targetId, type: 'depends_on' });
-          } else if (answer.status !== 409) {
-            // 409: the pair is already related (an earlier write, perhaps one the crash cut off).
+          } else if (answer.status === 409) {
+            // The pair is already related (an earlier write, perhaps one the crash cut off).
+            wrote = false;
+          } else {
             throw new Error(`relate → ${answer.status}: ${JSON.stringify(answer.body)}`);
           }
         } else {
@@ -226,11 +235,11 @@ export function startWriters(options: WriterOptions): { stop(): Promise<void> } 
           if (answer.status !== 201) throw new Error(`raise change → ${answer.status}: ${JSON.stringify(answer.body)}`);
           ledger.changes.set((answer.body as { id: number }).id, { title, ciIds });
         }
-        ledger.acknowledged++;
+        if (wrote) ledger.acknowledged++;
       } catch (error) {
         if (error instanceof Shed) {
           ledger.shed++;
-          await new Promise((resolve) => setTimeout(resolve, 250));
+          await new Promise((resolve) => setTimeout(resolve, options.shedBackoffMs ?? 250));
           continue;
         }
         if (error instanceof TypeError) {
