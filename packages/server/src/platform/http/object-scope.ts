@@ -140,26 +140,27 @@ export const objectScope = fp<ObjectScopeOptions>(async (app: FastifyInstance, {
     const scopes = scopesOf(route.config?.scope);
     for (const method of methods) declared.set(`${method} ${route.url}`, scopes);
     // Only scoped routes carry the check (a route-level hook): other requests pay nothing.
-    if (scopes.length > 0) appendRouteHook(route, 'preValidation', checkScope);
+    if (scopes.length > 0) appendRouteHook(route, 'preValidation', checkScopes(scopes));
   });
 
   // preValidation: after authentication and body parsing, before schema validation. Checking
   // after validation would let an invalid body tell the two apart (400 for an unused id, 404 for
-  // an invisible one); here both get the 404 before anything else is looked at.
-  async function checkScope(request: FastifyRequest) {
-    const scopes = scopesOf(request.routeOptions.config?.scope);
+  // an invisible one); here both get the 404 before anything else is looked at. The route's
+  // scopes are read once, when it is registered.
+  const checkScopes = (scopes: readonly ObjectScope[]) => async (request: FastifyRequest) => {
     const visibility = visibilityOf(request);
     if (visibility.all) return;
     for (const scope of scopes) {
-      const source = (scope.in ?? 'params') === 'params' ? request.params : request.body;
+      const inParams = (scope.in ?? 'params') === 'params';
+      const source = inParams ? request.params : request.body;
       const raw =
         source !== null && typeof source === 'object' ? (source as Record<string, unknown>)[scope.param] : undefined;
-      const id = idFrom(raw, (scope.in ?? 'params') === 'params');
+      const id = idFrom(raw, inParams);
       if (id === undefined) continue;
       const found = await teamRepository.teamOf(db, scope.object, id);
       if (found && canSee(visibility, found.teamId)) continue;
       // Invisible and unknown ids get the same answer, so the answer says nothing about existence.
-      if ((scope.in ?? 'params') === 'body') {
+      if (!inParams) {
         throw (
           scope.unknown?.(id) ??
           new InputError(`${scope.param}: no ${scope.object} with id ${id}`, { field: scope.param })
@@ -167,5 +168,5 @@ export const objectScope = fp<ObjectScopeOptions>(async (app: FastifyInstance, {
       }
       throw new NotFoundError(scope.object, id);
     }
-  }
+  };
 });
