@@ -174,7 +174,8 @@ export class CommandRunner {
   }
 }
 
-function templateContext(request: StepRequest): Record<string, string> {
+/** The step's own placeholder values; `placeholderValues` adds the target's `ci.*`. */
+export function templateContext(request: StepRequest): Record<string, string> {
   return {
     'release.id': String(request.release.id),
     'release.unit': request.release.unit,
