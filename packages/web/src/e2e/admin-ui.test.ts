@@ -73,7 +73,8 @@ describe.runIf(browserTests.run)('team and break-glass administration in headles
     await page.getByRole('list', { name: 'Members of Platform' }).getByText('Bob Builder').waitFor();
     await page.getByRole('button', { name: 'Save members' }).click();
     await page.getByText('Team “Platform” now has 1 member.').waitFor();
-    await expect(page.getByTestId(`team-${teamId}-members`).textContent()).resolves.toBe('1');
+    // The list reloads after the save message: wait for the new count rather than read it once.
+    await expect.poll(() => page.getByTestId(`team-${teamId}-members`).textContent()).toBe('1');
     const members = await server.api<{ items: { username: string }[] }>('GET', `/api/v1/teams/${teamId}/members`);
     expect(members.body.items.map((member) => member.username)).toEqual(['bob']);
 
