@@ -453,6 +453,7 @@ export class RolloutEngine {
           waveIdx: wave.idx,
         });
         return this.#failWave(
+          drive,
           r,
           wave,
           settings,
@@ -473,6 +474,7 @@ export class RolloutEngine {
   }
 
   async #failWave(
+    drive: Drive,
     r: RolloutRow,
     wave: WaveRow,
     settings: WaveSettings,
@@ -484,7 +486,8 @@ export class RolloutEngine {
       await this.event(tx, r, 'rollout.wave_failed', { wave: wave.idx, name: wave.name, reason });
     });
     if (settings.onFailure === 'backout') {
-      await this.startBackout(ENGINE, r.id, reason);
+      // This driver goes on to the back-out itself ('again'): no second driver is asked for.
+      await this.startBackout(ENGINE, r.id, reason, { driverEpoch: drive.epoch });
       return 'again';
     }
     await this.#move(r.id, ['running'], { state: 'paused', pause_reason: pauseReason, reason }, 'rollout.paused', {
@@ -513,6 +516,7 @@ export class RolloutEngine {
       await rolloutRepository.updateWave(this.#db, wave.id, { gate_result: gateResult });
       const failed = result.results.filter((x) => !x.ok).map((x) => x.detail);
       return this.#failWave(
+        drive,
         r,
         wave,
         settings,
@@ -702,8 +706,19 @@ export class RolloutEngine {
    * Starts a back-out (by a person or by the failure policy): the rollout moves to backing_out
    * with its reason and the release to backing_out. Steps in flight finish first (the forward
    * driver sees the state and stops dispatching).
+   *
+   * A driver is asked for (`kick`) unless `driverEpoch` is the caller's own fencing token and
+   * still current in this transaction: then the calling driver holds the rollout and drives the
+   * back-out next. A second driver would take the rollout over while the first was executing the
+   * back-out steps and run every in-flight one again (same key, attempt 2): a real back-out
+   * command run twice on each target, for no crash at all.
    */
-  async startBackout(actor: Actor, id: number, reason: string): Promise<RolloutRow> {
+  async startBackout(
+    actor: Actor,
+    id: number,
+    reason: string,
+    options: { driverEpoch?: number } = {},
+  ): Promise<RolloutRow> {
     const from: RolloutState[] = ['running', 'paused', 'awaiting_confirmation', 'dormant', 'completed', 'aborted'];
     const row = await this.#db.transaction().execute(async (tx) => {
       const before = await rolloutRepository.findById(tx, id);
@@ -751,7 +766,11 @@ export class RolloutEngine {
         before: { state: before.state },
         after: { state: 'backing_out', reason },
       });
-      await this.kick(tx, id);
+      // Read after the move, which holds the row: a takeover that committed before changed the
+      // epoch (a stale caller kicks as ever); one that commits after finds backing_out.
+      const ownDriver =
+        options.driverEpoch !== undefined && (await rolloutRepository.epoch(tx, id)) === options.driverEpoch;
+      if (!ownDriver) await this.kick(tx, id);
       return updated;
     });
     if (!row) throw new Error(`rollout ${id} cannot be backed out now`);

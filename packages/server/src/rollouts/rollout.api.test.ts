@@ -223,6 +223,16 @@ describe.each(testDatabaseKinds())('rollouts on %s', (kind) => {
     const steps = await all<StepJson>(`/api/v1/rollouts/${created.id}/steps`);
     // Only the changed targets (the two canaries) are backed out; the rest never started.
     expect(steps.filter((s) => s.action === 'backout').length).toBe(2);
+    // Each once: the driver that failed the wave drives the back-out itself. A second driver
+    // (asked for by the back-out) would take over and run the in-flight back-outs again.
+    expect(steps.filter((s) => s.action === 'backout').map((s) => s.attempts)).toEqual([1, 1]);
+    const drivers = await t.slipway.ctx.database.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', '=', 'rollout.drive')
+      .where('payload', '=', JSON.stringify({ rolloutId: created.id }))
+      .execute();
+    expect(drivers).toHaveLength(1);
     expect(steps.filter((s) => s.action === 'deploy').length).toBe(2);
     const rows = await all<TargetJson>(`/api/v1/rollouts/${created.id}/targets`);
     expect(
