@@ -27,6 +27,11 @@ export interface SlipwayDatabase {
   db: Kysely<Database>;
   /** Present for SQLite: used by bulk import and online backup. */
   sqlite?: SqliteDatabase.Database;
+  /**
+   * Present for a SQLite file: a second, query-only connection that reads the last committed
+   * state without waiting for the writer connection (see `selectRowById`).
+   */
+  sqliteReader?: SqliteDatabase.Database;
   /** Present for PostgreSQL: used by COPY and LISTEN/NOTIFY. */
   pgPool?: pg.Pool;
   /** A redacted description for logs (never the password). */
@@ -136,13 +141,17 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sl
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('cache_size = -262144');
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+    const reader = file === ':memory:' ? undefined : openSnapshotReader(path.resolve(file));
+    if (reader) snapshotReaders.set(db, { connection: reader, byTable: new Map() });
     return {
       kind: 'sqlite',
       db,
       sqlite,
+      ...(reader && { sqliteReader: reader }),
       description: `sqlite:${file}`,
       close: async () => {
         await db.destroy();
+        reader?.close();
       },
     };
   }
@@ -163,6 +172,29 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sl
     };
   }
   throw new Error(`Unsupported database URL "${redactUrl(url)}": use sqlite:<file> or postgres://…`);
+}
+
+/**
+ * Kysely serialises every query of a SQLite database on its one connection: a read waits for any
+ * transaction in progress (and its fsync) to finish, and pays for the mutex and several promise
+ * turns. WAL mode lets a second connection read the last committed state at the same time, so
+ * the hottest read of the API — one object by id, outside a transaction — goes there, synchronously.
+ * It never sees a write that is not yet committed (the writer connection would), and it sees every
+ * write committed before it starts: a client reads its own writes.
+ */
+interface SnapshotReader {
+  connection: SqliteDatabase.Database;
+  byTable: Map<string, SqliteDatabase.Statement>;
+}
+const snapshotReaders = new WeakMap<Db, SnapshotReader>();
+
+function openSnapshotReader(file: string): SqliteDatabase.Database {
+  const reader = new SqliteDatabase(file);
+  // Refuses any write through this connection: it exists only to read.
+  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 10000');
+  reader.pragma('cache_size = -65536');
+  return reader;
 }
 
 const rowByIdQueries = new WeakMap<Db, Map<string, CompiledQuery>>();
@@ -192,6 +224,15 @@ export async function selectRowById<T extends keyof Database & string>(
       .where('id', '=', 0 as never)
       .compile();
     queries.set(table, compiled);
+  }
+  const reader = db.isTransaction ? undefined : snapshotReaders.get(db);
+  if (reader) {
+    let statement = reader.byTable.get(table);
+    if (!statement) {
+      statement = reader.connection.prepare(compiled.sql);
+      reader.byTable.set(table, statement);
+    }
+    return statement.get(id) as Selectable<Database[T]> | undefined;
   }
   const result = await db.executeQuery<Selectable<Database[T]>>({ ...compiled, parameters: [id] });
   return result.rows[0];
