@@ -139,13 +139,6 @@ export function inIdList(db: Db, column: RawBuilder<unknown>, ids: readonly numb
     : sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
 }
 
-/** True when a statement failed on a unique constraint (both drivers). */
-export function isUniqueViolation(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 function affected(result: { numAffectedRows?: bigint }): number {
   return Number(result.numAffectedRows ?? 0n);
 }

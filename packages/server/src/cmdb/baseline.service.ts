@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
 import { type Clock, isoNow } from '../platform/clock.js';
-import type { Db } from '../platform/database.js';
+import { type Db, isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/database-schema.js';
 import { ConflictError, InputError, NotFoundError, StaleVersionError } from '../platform/errors.js';
 import { decodeCursor, pageOf } from '../platform/http/pagination.js';
@@ -15,7 +15,6 @@ import {
   baselineRepository,
   type CiSnapshot,
   type EdgeKey,
-  isUniqueViolation,
   type RelationshipSnapshot,
   scopeColumn,
   toBaseline,

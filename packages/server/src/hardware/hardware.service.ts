@@ -11,7 +11,7 @@ import { auditRefusals } from '../library/refusal-audit.js';
 import type { Actor } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
 import { type Clock, isoNow } from '../platform/clock.js';
-import type { Db } from '../platform/database.js';
+import { type Db, isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/database-schema.js';
 import {
   ConflictError,
@@ -172,11 +172,6 @@ function checkDate(field: string, value: string | null | undefined): void {
   if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
     throw new InputError(`${field} must be a date YYYY-MM-DD`, { field });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  return e.code === '23505' || /UNIQUE constraint failed/.test(String(e.message));
 }
 
 /**

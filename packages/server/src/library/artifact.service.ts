@@ -13,7 +13,7 @@ import { writeJson } from '../cmdb/json-column.js';
 import { type Actor, sodWaived } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
 import { type Clock, isoNow } from '../platform/clock.js';
-import type { Db } from '../platform/database.js';
+import { type Db, isUniqueViolation } from '../platform/database.js';
 import type { Database } from '../platform/database-schema.js';
 import {
   AppError,
@@ -153,13 +153,6 @@ export function checkArtifactInput(input: ArtifactInput): void {
   checkText('description', input.description, 10_000);
   checkRanges('requires', input.requires);
   checkRanges('conflicts', input.conflicts);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  return (
-    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(String(e.message))
-  );
 }
 
 /** Parses `bytes=a-b`, `bytes=a-`, `bytes=-n`. Several ranges are answered with the whole content. */

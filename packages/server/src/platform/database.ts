@@ -113,6 +113,21 @@ export function dialectOf(db: Db): DatabaseKind {
   throw new Error('Unsupported database adapter');
 }
 
+/**
+ * True when a statement failed on a unique constraint, on either driver: a check-then-insert
+ * loses a race to a concurrent insert this way, and the caller answers 409 instead of 500.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed/.test(String(message))
+  );
+}
+
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db` */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');

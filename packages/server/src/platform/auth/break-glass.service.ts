@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { type Actor, systemActor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
 import { addMs, type Clock, isoNow } from '../clock.js';
-import type { Db } from '../database.js';
+import { type Db, isUniqueViolation } from '../database.js';
 import type { Database } from '../database-schema.js';
 import { AppError, ConflictError, ForbiddenError, InputError } from '../errors.js';
 import type { JobRunner } from '../jobs/job-runner.js';
@@ -19,12 +19,6 @@ import { type BreakGlassListFilter, type BreakGlassRow, breakGlassRepository } f
 import { actorOf, type Principal } from './principal.js';
 
 const EXPIRE_JOB = 'break_glass.expire';
-
-/** True when a statement failed on a unique constraint (both drivers). */
-function isUniqueViolation(error: unknown): boolean {
-  const code = error !== null && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 /** An elevation as the API shows it. */
 export interface BreakGlassElevation {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../actor.js';
 import type { AuditTrail } from '../audit/audit.service.js';
 import { type Clock, isoNow } from '../clock.js';
+import { isUniqueViolation } from '../database.js';
 import type { Database } from '../database-schema.js';
 import { ConflictError, ForbiddenError, InputError, NotFoundError, StaleVersionError } from '../errors.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.js';
@@ -79,30 +80,35 @@ export class UserService {
     const passwordHash = password ? await hashPassword(password) : null;
     const now = isoNow(this.clock);
 
-    const user = await this.db.transaction().execute(async (tx) => {
-      if (await userRepository.findByUsername(tx, username)) {
-        throw new ConflictError(`A user named "${username}" already exists`, { field: 'username' });
-      }
-      const row = await userRepository.insert(tx, {
-        username,
-        display_name: input.displayName?.trim() || username,
-        email: input.email ?? null,
-        roles: JSON.stringify([...new Set(input.roles)]),
-        password_hash: passwordHash,
-        disabled: 0,
-        created_at: now,
-        updated_at: now,
-        version: 1,
+    const taken = () => new ConflictError(`A user named "${username}" already exists`, { field: 'username' });
+    const user = await this.db
+      .transaction()
+      .execute(async (tx) => {
+        if (await userRepository.findByUsername(tx, username)) throw taken();
+        const row = await userRepository.insert(tx, {
+          username,
+          display_name: input.displayName?.trim() || username,
+          email: input.email ?? null,
+          roles: JSON.stringify([...new Set(input.roles)]),
+          password_hash: passwordHash,
+          disabled: 0,
+          created_at: now,
+          updated_at: now,
+          version: 1,
+        });
+        const created = toUser(row);
+        await this.audit.record(tx, actor, {
+          action: 'user.create',
+          objectType: 'user',
+          objectId: created.id,
+          after: created,
+        });
+        return created;
+      })
+      // Two creates of one name at once both pass the check; the unique index refuses the second.
+      .catch((error: unknown) => {
+        throw isUniqueViolation(error) ? taken() : error;
       });
-      const created = toUser(row);
-      await this.audit.record(tx, actor, {
-        action: 'user.create',
-        objectType: 'user',
-        objectId: created.id,
-        after: created,
-      });
-      return created;
-    });
     return { user, initialPassword: generated };
   }
 

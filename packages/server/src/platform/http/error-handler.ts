@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@slipway/model';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isUniqueViolation } from '../database.js';
 import { AppError, ConflictError } from '../errors.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -62,8 +63,8 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
 
 /**
  * What the database refused because of the client's request: a write while another row still
- * refers to the object (a CI named by a change or a release, say), or a number beyond an integer
- * column. Services and schemas check what they know of; this is the net for the rest, so a client
+ * refers to the object (a CI named by a change or a release, say), a second row where a unique
+ * index allows one, or a number beyond an integer column. Services and schemas check what they know of; this is the net for the rest, so a client
  * gets 409 or 400 rather than 500. SQLite and PostgreSQL spell these differently.
  */
 function fromDatabaseRefusal(error: unknown): AppError | undefined {
@@ -71,6 +72,13 @@ function fromDatabaseRefusal(error: unknown): AppError | undefined {
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
     return new ConflictError('Other records still refer to this object, so it cannot be removed or changed this way', {
       rule: 'referenced_elsewhere',
+    });
+  }
+  // A unique index refused a row that a service's "does it exist?" check let through: two
+  // requests created the same thing at once (the service answers a late duplicate itself).
+  if (isUniqueViolation(error)) {
+    return new ConflictError('Something with the same identity was created at the same moment; read it back or retry', {
+      rule: 'already_exists',
     });
   }
   // PostgreSQL's integer columns end at 2^31-1; a number a schema let through beyond that is the
