@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SOFTWARE, type SoftwareSpec } from '../cmdb/demo/demo-catalogue.js';
 import { DEMO_SOURCE } from '../cmdb/demo/demo-loader.js';
-import { systemActor } from '../platform/actor.js';
+import { DEMO_PEOPLE, demoPerson } from '../platform/auth/demo-people.js';
 import type { AppContext } from '../platform/context.js';
 import { libraryRepository } from './library.repository.js';
 import { LicencePolicyEvaluator } from './licence-policy.js';
@@ -12,9 +12,9 @@ import { LicencePolicyEvaluator } from './licence-policy.js';
  * ones (demo/README.md) stay out — freeware of unknown licence, trialware and GPL-3.0 tools
  * nobody authorised. Each artifact's content is a small placeholder text (the demo ships no
  * vendor binaries). Proprietary products are recorded as licensed, which is what holding them
- * in the library asserts. Artifacts the policy can approve are approved by a second system
- * actor (segregation of duties holds for the demo too); the rest stay quarantined, waiting for a
- * licence review, as they would in real life.
+ * in the library asserts. The demo's librarian pushes them; those the policy can approve are
+ * approved by the demo release manager (segregation of duties holds for the demo too); the rest
+ * stay quarantined, waiting for a licence review, as they would in real life.
  */
 const NOT_IN_LIBRARY = new Set<keyof typeof SOFTWARE>(['pdfConverter', 'winrar', 'gimp', 'gnuParallel']);
 
@@ -31,7 +31,7 @@ async function* placeholder(spec: SoftwareSpec): AsyncGenerator<Buffer> {
  * start). Failures are logged: the demo must never keep the server from starting.
  */
 export async function seedLibraryDemo(
-  ctx: Pick<AppContext, 'library' | 'database' | 'policy' | 'cmdb'>,
+  ctx: Pick<AppContext, 'library' | 'database' | 'policy' | 'cmdb' | 'users'>,
   log: FastifyBaseLogger,
 ): Promise<void> {
   try {
@@ -43,8 +43,8 @@ export async function seedLibraryDemo(
     if (marker?.source !== DEMO_SOURCE) return;
     if ((await libraryRepository.listArtifacts(ctx.database.db, { limit: 1 })).length > 0) return;
     const evaluator = new LicencePolicyEvaluator((await ctx.policy.current()).policy.licences);
-    const librarian = systemActor('demo-librarian');
-    const approver = systemActor('demo-release-manager');
+    const librarian = await demoPerson(ctx, DEMO_PEOPLE.librarian);
+    const approver = await demoPerson(ctx, DEMO_PEOPLE.releaseManager);
     let approved = 0;
     let quarantined = 0;
     let failed = 0;

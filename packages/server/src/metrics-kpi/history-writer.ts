@@ -29,6 +29,8 @@ export interface PastRelease {
   rehearsedBackout: boolean;
   review: { outcome: string; at: string } | null;
   requester: string;
+  /** The requester's account, when there is one (the demo's people are real accounts). */
+  requesterId?: number | null | undefined;
 }
 
 export async function writePastRelease(db: Db, r: PastRelease): Promise<number> {
@@ -47,7 +49,7 @@ export async function writePastRelease(db: Db, r: PastRelease): Promise<number> 
     known_issues: '',
     planned_start: r.deployedAt,
     planned_end: r.deployedAt,
-    requester_id: null,
+    requester_id: r.requesterId ?? null,
     requester_name: r.requester,
     implementer_id: null,
     current_environment: r.deployedAt === null ? null : 'production',
@@ -204,6 +206,8 @@ export interface PastChange {
   completedAt: string | null;
   review: { outcome: string; at: string; incidentIds: number[] } | null;
   requester: string;
+  /** The requester's account, when there is one (the demo's people are real accounts). */
+  requesterId?: number | null | undefined;
   riskScore: number | null;
 }
 
@@ -219,7 +223,7 @@ export async function writePastChange(db: Db, c: PastChange): Promise<number> {
     planned_start: c.startedAt,
     planned_end: c.completedAt,
     implementer_id: null,
-    requester_id: null,
+    requester_id: c.requesterId ?? null,
     requester_name: c.requester,
     backout_plan: 'Restore the previous configuration',
     release_id: c.releaseId,

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { DEMO_SOURCE } from '../cmdb/demo/demo-loader.js';
 import { SeededRandom } from '../cmdb/demo/seeded-random.js';
-import { type Actor, systemActor } from '../platform/actor.js';
+import { systemActor } from '../platform/actor.js';
+import { DEMO_PEOPLE, demoPerson } from '../platform/auth/demo-people.js';
 import type { AppContext } from '../platform/context.js';
 import { writePastChange, writePastRelease, writePastRollout } from './history-writer.js';
 import type { MeasurementServices } from './metrics-kpi.module.js';
@@ -67,12 +68,16 @@ export async function seedMeasurementDemo(
     const withHosts = demoServices.filter((s) => hostsOf.has(s.id));
     if (withHosts.length === 0) return;
 
-    const approver = await historyApprover(ctx);
+    // The history's people are the demo's accounts: what it says they did, Users shows who they are.
+    const approver = await demoPerson(ctx, DEMO_PEOPLE.historyCab);
+    const releaseManager = await demoPerson(ctx, DEMO_PEOPLE.releaseManager);
+    const changeManager = await demoPerson(ctx, DEMO_PEOPLE.changeManager);
     const random = SeededRandom.forPart(20261128, 'measurement-history');
     const chance = (p: number) => random.next() < p;
     const pick = <T>(items: readonly T[]): T => items[random.int(0, items.length - 1)] as T;
     const now = ctx.clock.now().getTime();
     const start = now - MONTHS * 30 * DAY_MS;
+    // The incidents come in as the history's import (as from a service desk tool), not as anybody's entry.
     const actor = systemActor('demo-history');
     const versions = new Map<string, number>();
     let releases = 0;
@@ -118,7 +123,8 @@ export async function seedMeasurementDemo(
           unitName: service.name,
           unitCiId: service.id,
           version,
-          title: `${service.name} ${version}`,
+          // What it was, not "<unit> <version>" again: every view shows the unit and version beside the title.
+          title: type === 'major' ? 'Feature release' : type === 'minor' ? 'Maintenance release' : 'Emergency fix',
           state: backedOut ? 'backed_out' : old && chance(0.5 + 0.45 * progress) ? 'closed' : 'deployed',
           createdAt: iso(createdAt),
           approvedAt: chance(0.9 + 0.1 * progress) ? iso(approvedAt) : null,
@@ -133,7 +139,8 @@ export async function seedMeasurementDemo(
             old && chance(0.5 + 0.45 * progress)
               ? { outcome: backedOut ? 'backed_out' : 'successful', at: iso(finishedAt + 5 * DAY_MS) }
               : null,
-          requester: 'demo-release-manager',
+          requester: releaseManager.username,
+          requesterId: releaseManager.userId,
         });
         await writePastRollout(tx, {
           releaseId,
@@ -150,7 +157,7 @@ export async function seedMeasurementDemo(
             ciName: h.name,
             downtimeMs: random.int(0, type === 'major' ? 20 : 8) * 60_000,
           })),
-          createdBy: 'demo-release-manager',
+          createdBy: releaseManager.username,
         });
         const approved = chance(0.8 + 0.2 * progress);
         const changeId = await writePastChange(tx, {
@@ -168,7 +175,8 @@ export async function seedMeasurementDemo(
           review: old
             ? { outcome: backedOut ? 'backed_out' : 'successful', at: iso(finishedAt + 4 * DAY_MS), incidentIds: [] }
             : null,
-          requester: 'demo-change-manager',
+          requester: changeManager.username,
+          requesterId: changeManager.userId,
           riskScore: chance(0.7 + 0.3 * progress) ? random.int(10, 70) : null,
         });
         return { releaseId, changeId };
@@ -179,14 +187,16 @@ export async function seedMeasurementDemo(
       // Incidents this release caused (fewer as the year goes on).
       if (deployed && chance(0.2 - 0.13 * progress)) {
         const begins = finishedAt + random.int(1, 8) * HOUR_MS;
+        const host = pick(targets);
         await services.incidents.create(actor, {
-          title: `${service.name} errors after ${version}`,
+          // Named after the host it is recorded on (not the service: that is another CI).
+          title: `${host.name} errors after ${service.name} ${version}`,
           severity: chance(0.3) ? 'critical' : 'major',
           startedAt: iso(begins),
           resolvedAt: iso(begins + random.int(15, 240) * 60_000),
           causedByReleaseId: ids.releaseId,
           causeNote: 'Rolled forward with a fix; see the release review',
-          ciIds: [pick(targets).id],
+          ciIds: [host.id],
         });
         incidents++;
       }
@@ -214,7 +224,8 @@ export async function seedMeasurementDemo(
               now - at > 30 * DAY_MS
                 ? { outcome: failed ? 'failed' : 'successful', at: iso(at + 3 * DAY_MS), incidentIds: [] }
                 : null,
-            requester: 'demo-change-manager',
+            requester: changeManager.username,
+            requesterId: changeManager.userId,
             riskScore: random.int(5, 50),
           }),
         );
@@ -233,19 +244,20 @@ export async function seedMeasurementDemo(
       }
       if (chance(0.3)) {
         const at = startedAt + random.int(1, 5) * DAY_MS;
+        const host = pick(hosts);
         await services.incidents.create(actor, {
-          title: `${pick(hosts).name} slow responses`,
+          title: `${host.name} slow responses`,
           severity: 'minor',
           startedAt: iso(at),
           resolvedAt: iso(at + random.int(10, 120) * 60_000),
-          ciIds: [pick(hosts).id],
+          ciIds: [host.id],
         });
         incidents++;
       }
     }
 
-    // Two assessments, so the comparison and the report have something to show.
-    const first = await services.maturity.create(actor, { title: 'Initial self-assessment (evidence only)' });
+    // Two assessments, so the comparison and the report have something to show: run by a person.
+    const first = await services.maturity.create(releaseManager, { title: 'Initial self-assessment (evidence only)' });
     const people = Object.fromEntries(
       first.result.questions
         .filter((q) => q.answer === null && q.level <= 3)
@@ -254,24 +266,10 @@ export async function seedMeasurementDemo(
           { answer: q.level === 2 ? ('yes' as const) : ('partial' as const), note: 'Agreed in the demo CAB workshop' },
         ]),
     );
-    await services.maturity.create(actor, { title: 'After the CAB workshop', answers: people });
+    await services.maturity.create(releaseManager, { title: 'After the CAB workshop', answers: people });
     log.info({ releases, changes, incidents }, 'demo history for KPIs, DORA and maturity loaded');
   } catch (error) {
     // The demo must never stop a start: a failure here leaves the dashboards emptier, nothing more.
     log.warn({ err: error }, 'loading the demo history for KPIs failed');
   }
-}
-
-/** The CAB member who approved the history's changes (an account without password or token). */
-async function historyApprover(ctx: AppContext): Promise<Actor> {
-  const username = 'demo-history-cab';
-  const existing = await ctx.database.db
-    .selectFrom('users')
-    .select('id')
-    .where('username', '=', username)
-    .executeTakeFirst();
-  const id =
-    existing?.id ??
-    (await ctx.users.create(systemActor('demo'), { username, roles: ['cab_member'], password: null })).user.id;
-  return { userId: id, username, roles: ['cab_member'], requestId: null, via: 'system' };
 }

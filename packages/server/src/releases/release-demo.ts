@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { SOFTWARE } from '../cmdb/demo/demo-catalogue.js';
 import { DEMO_SOURCE } from '../cmdb/demo/demo-loader.js';
-import { systemActor } from '../platform/actor.js';
+import { type Actor, systemActor } from '../platform/actor.js';
+import { DEMO_PEOPLE, demoPerson } from '../platform/auth/demo-people.js';
 import type { AppContext } from '../platform/context.js';
 import type { ReleaseServices } from './releases.module.js';
 
@@ -17,8 +18,13 @@ function at(base: number, days: number, hour: number): string {
 
 type Sections = Partial<Record<string, string>>;
 
-async function writePlan(releases: ReleaseServices, id: number, owner: string, sections: Sections): Promise<void> {
-  const actor = systemActor('demo-release-manager');
+async function writePlan(
+  releases: ReleaseServices,
+  actor: Actor,
+  id: number,
+  owner: string,
+  sections: Sections,
+): Promise<void> {
   for (const [key, content] of Object.entries(sections)) {
     if (content === undefined) continue;
     await releases.releases.updateSection(actor, id, key, { owner, status: 'done', content });
@@ -51,7 +57,7 @@ async function approvedArtifact(
  * step that cannot happen on the day (a freeze, say) leaves that release where it got to.
  */
 export async function seedReleaseDemo(
-  ctx: Pick<AppContext, 'cmdb' | 'library' | 'releases' | 'clock'>,
+  ctx: Pick<AppContext, 'cmdb' | 'library' | 'releases' | 'clock' | 'users' | 'database'>,
   log: FastifyBaseLogger,
 ): Promise<void> {
   try {
@@ -62,7 +68,7 @@ export async function seedReleaseDemo(
     if (marker?.source !== DEMO_SOURCE) return;
     const { releases } = ctx;
     if ((await releases.releases.list({ limit: 1 })).length > 0) return;
-    const manager = systemActor('demo-release-manager');
+    const manager = await demoPerson(ctx, DEMO_PEOPLE.releaseManager);
     const pipeline = systemActor('demo-ci-pipeline');
     const now = ctx.clock.now().getTime();
     const seeded: string[] = [];
@@ -84,7 +90,7 @@ export async function seedReleaseDemo(
           'Chrome 122 drops support for a legacy SAP GUI web plug-in; affected users are listed in the scope.',
       });
       seeded.push(`minor #${release.id}`);
-      await writePlan(releases, release.id, 'desktop-team', {
+      await writePlan(releases, manager, release.id, 'desktop-team', {
         scope: `Every desktop with ${product} below 122 (saved target query), in waves per site.`,
         schedule: 'Pilot in week 1 (IT staff), then one site per evening; done within two weeks.',
         test_plan:
@@ -124,7 +130,7 @@ export async function seedReleaseDemo(
         knownIssues: 'Extensions must be rebuilt against 16; pg_upgrade --link needs a fresh base backup.',
       });
       seeded.push(`major #${release.id}`);
-      await writePlan(releases, release.id, 'dba-team', {
+      await writePlan(releases, manager, release.id, 'dba-team', {
         scope: 'The production PostgreSQL 15.6 servers (saved target query) and the applications on them.',
         schedule: 'Staging rehearsal two weeks before; production on the planned Saturday night.',
         build_and_configuration: 'pg_upgrade --link from 15.6 to 16.2; configuration carried over and diffed.',
@@ -154,13 +160,14 @@ export async function seedReleaseDemo(
         element: 'messaging',
         unit: product,
         releaseVersion: version,
-        title: `${product} ${version}: fix the quorum-queue corruption`,
+        // Not "RabbitMQ 3.13.0: …": the release shows its unit and version, and so does its change's title.
+        title: 'Fix the quorum-queue corruption',
         description: 'The production brokers on 3.12 lose messages under a rare leader election; 3.13.0 fixes it.',
         plannedStart: at(now, 1, 22),
         plannedEnd: at(now, 2, 0),
       });
       seeded.push(`emergency #${release.id}`);
-      await writePlan(releases, release.id, 'messaging-team', {
+      await writePlan(releases, manager, release.id, 'messaging-team', {
         scope: `The production brokers still on ${product} 3.12 (saved target query).`,
         backout_plan: `Reinstall ${product} 3.12.12 from the software library; queues are mirrored meanwhile.`,
       });

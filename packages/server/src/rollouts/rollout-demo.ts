@@ -1,6 +1,6 @@
-import type { Role } from '@slipway/model';
 import type { FastifyBaseLogger } from 'fastify';
 import { type Actor, systemActor } from '../platform/actor.js';
+import { DEMO_PEOPLE, demoPerson } from '../platform/auth/demo-people.js';
 import type { AppContext } from '../platform/context.js';
 import type { Release } from '../releases/release.service.js';
 import type { Rollout } from './rollout.service.js';
@@ -23,15 +23,6 @@ function at(base: number, days: number, hour: number): string {
   return d.toISOString();
 }
 
-/**
- * A person of the demo (ECAB member, release or change manager): an account without password or
- * token (an admin gives it one to sign in).
- */
-async function demoApprover(ctx: DemoContext, username: string, roles: Role[]): Promise<Actor> {
-  const { user } = await ctx.users.create(systemActor('demo'), { username, roles, password: null });
-  return { userId: user.id, username, roles, requestId: null, via: 'system' };
-}
-
 async function until(ctx: DemoContext, id: number, states: string[]): Promise<Rollout> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
@@ -47,8 +38,7 @@ async function until(ctx: DemoContext, id: number, states: string[]): Promise<Ro
  * require, in each environment), its emergency change (approved by one ECAB member) and the ECAB
  * approval (another member): the shortest honest path through the gates.
  */
-async function authorise(ctx: DemoContext, release: Release, ecab: Actor[]): Promise<void> {
-  const manager = systemActor('demo-release-manager');
+async function authorise(ctx: DemoContext, release: Release, manager: Actor, ecab: Actor[]): Promise<void> {
   const pipeline = systemActor('demo-ci-pipeline');
   const { releases } = ctx;
   if (release.state === 'built') await releases.releases.transition(manager, release.id, 'in_test');
@@ -93,6 +83,7 @@ async function authorise(ctx: DemoContext, release: Release, ecab: Actor[]): Pro
 
 async function emergencyRelease(
   ctx: DemoContext,
+  manager: Actor,
   input: {
     element: string;
     unit: string;
@@ -107,7 +98,6 @@ async function emergencyRelease(
     artifactVersion?: string;
   },
 ): Promise<Release | undefined> {
-  const manager = systemActor('demo-release-manager');
   const artifact = (await ctx.library.artifacts.list({ name: input.product, state: 'approved', limit: 50 })).find(
     (a) => input.artifactVersion === undefined || a.artifactVersion === input.artifactVersion,
   );
@@ -143,14 +133,14 @@ async function emergencyRelease(
 }
 
 /** Kafka 3.7.0 into the software library: pushed by the librarian, approved by someone else. */
-async function kafkaArtifact(ctx: DemoContext): Promise<void> {
+async function kafkaArtifact(ctx: DemoContext, manager: Actor): Promise<void> {
   const existing = await ctx.library.artifacts.list({ name: KAFKA.product, state: 'approved', limit: 50 });
   if (existing.some((a) => a.artifactVersion === KAFKA.version)) return;
   async function* content(): AsyncGenerator<Buffer> {
     yield Buffer.from(`Northwind Logistics software library placeholder for ${KAFKA.product} ${KAFKA.version}\n`);
   }
   const { artifact } = await ctx.library.artifacts.push(
-    systemActor('demo-librarian'),
+    await demoPerson(ctx, DEMO_PEOPLE.librarian),
     {
       name: KAFKA.product,
       artifactVersion: KAFKA.version,
@@ -160,8 +150,7 @@ async function kafkaArtifact(ctx: DemoContext): Promise<void> {
     },
     content(),
   );
-  if (artifact.state === 'quarantined')
-    await ctx.library.artifacts.approve(systemActor('demo-release-manager'), artifact.id);
+  if (artifact.state === 'quarantined') await ctx.library.artifacts.approve(manager, artifact.id);
 }
 
 /**
@@ -288,20 +277,17 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
     // Only next to the demo library (the release demo's artifacts): never into an organisation's own data.
     if ((await ctx.library.artifacts.list({ name: 'windows_exporter', state: 'approved', limit: 1 })).length === 0)
       return;
-    const ecab = [
-      await demoApprover(ctx, 'demo-ecab-anna', ['cab_member']),
-      await demoApprover(ctx, 'demo-ecab-omar', ['cab_member']),
-    ];
-    const sofia = await demoApprover(ctx, 'demo-rm-sofia', ['release_manager']);
-    const lars = await demoApprover(ctx, 'demo-cm-lars', ['change_manager']);
-    const manager = systemActor('demo-release-manager');
+    const ecab = [await demoPerson(ctx, DEMO_PEOPLE.ecabAnna), await demoPerson(ctx, DEMO_PEOPLE.ecabOmar)];
+    const sofia = await demoPerson(ctx, DEMO_PEOPLE.sofia);
+    const lars = await demoPerson(ctx, DEMO_PEOPLE.lars);
+    const manager = await demoPerson(ctx, DEMO_PEOPLE.releaseManager);
     const start = (release: Release, body: Parameters<AppContext['rollouts']['rollouts']['create']>[2]) =>
       ctx.rollouts.rollouts.create(manager, release.id, body);
 
     void (async () => {
       const stories: string[] = [];
       await (async () => {
-        const release = await emergencyRelease(ctx, {
+        const release = await emergencyRelease(ctx, manager, {
           element: 'desktop',
           unit: 'desktop-agent-windows_exporter',
           version: '0.25.1',
@@ -311,7 +297,7 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
           scope: 'Every production desktop, one site at a time after an IT pilot',
         });
         if (!release) return;
-        await authorise(ctx, release, ecab);
+        await authorise(ctx, release, manager, ecab);
         const rollout = await start(release, {
           environment: 'production',
           strategy: { kind: 'phased', waves: { by: 'attribute', attribute: 'site' }, pilot: { count: 10 } },
@@ -327,7 +313,7 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
       await (async () => {
         // Server releases need signed artifacts (policy signatures.requiredFor); the demo's are
         // unsigned, so the canary is the Redis servers' database release.
-        const release = await emergencyRelease(ctx, {
+        const release = await emergencyRelease(ctx, manager, {
           element: 'database',
           unit: 'redis-cache',
           version: '7.2.4',
@@ -337,7 +323,7 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
           scope: 'The production hosts running Redis, one canary first',
         });
         if (!release) return;
-        await authorise(ctx, release, ecab);
+        await authorise(ctx, release, manager, ecab);
         const rollout = await start(release, {
           environment: 'production',
           strategy: { kind: 'canary', canary: { count: 1 } },
@@ -350,11 +336,11 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
       })().catch((error: unknown) => log.warn({ err: error }, 'rollout demo: the canary rollout stopped early'));
 
       await (async () => {
-        await kafkaArtifact(ctx);
+        await kafkaArtifact(ctx, manager);
         const now = ctx.clock.now().getTime();
         // Installed yesterday evening (a day and an hour before now, on the hour) …
         const installedAt = Math.floor((now - DAY_MS - HOUR_MS) / HOUR_MS) * HOUR_MS;
-        const release = await emergencyRelease(ctx, {
+        const release = await emergencyRelease(ctx, manager, {
           element: 'messaging',
           unit: 'kafka-events',
           version: KAFKA.version,
@@ -370,7 +356,7 @@ export async function seedRolloutDemo(ctx: DemoContext, log: FastifyBaseLogger):
           window: { start: new Date(installedAt).toISOString(), end: new Date(now + 3 * HOUR_MS).toISOString() },
         });
         if (!release) return;
-        await authorise(ctx, release, ecab);
+        await authorise(ctx, release, manager, ecab);
         const rollout = await start(release, {
           environment: 'production',
           strategy: { kind: 'dormant' },
