@@ -838,6 +838,8 @@ export class ReleaseService {
       comment?: string | undefined;
       freezeOverride?: { reason: string } | undefined;
       expectedVersion?: number | undefined;
+      /** The environment a completed rollout deployed the release to (rollout engine only). */
+      deployedTo?: string | undefined;
     } = {},
   ): Promise<Release> {
     const row = await this.writer.require(this.#db, id);
@@ -882,7 +884,9 @@ export class ReleaseService {
       id,
       { expectedVersion: options.expectedVersion, evaluatedVersion: row.version, what: transition.action },
       async (ctx) =>
-        this.#apply(ctx, actor, transition, policy, result.checks, result.freezeOverride, options.comment ?? null),
+        this.#apply(ctx, actor, transition, policy, result.checks, result.freezeOverride, options.comment ?? null, {
+          deployedTo: options.deployedTo,
+        }),
     );
   }
 
@@ -894,6 +898,7 @@ export class ReleaseService {
     checks: GateCheck[],
     freezeOverride: FreezeOverride | null,
     comment: string | null,
+    { deployedTo }: { deployedTo?: string | undefined },
   ) {
     const before = (await this.present([row], tx, policy))[0] as Release;
     const fields: Parameters<typeof releaseRepository.write>[2] = {
@@ -911,6 +916,9 @@ export class ReleaseService {
       const days = policy.policy.releaseTypes[row.type as ReleaseType].postImplementationReviewDays;
       fields.review_due_at = days === undefined ? null : new Date(Date.parse(now) + days * DAY_MS).toISOString();
     }
+    // A release a rollout deployed is in that rollout's environment (promotion only walks the
+    // environments before it), so the release no longer says "staging" once it is in production.
+    if (deployedTo !== undefined && transition.to === 'deployed') fields.current_environment = deployedTo;
     if (freezeOverride) fields.freeze_override = writeJson(freezeOverride);
     const written = await releaseRepository.write(tx, row.id, fields);
     const gates = checks.map((c) => ({ guard: c.guard, met: c.met }));

@@ -11,6 +11,7 @@ import {
 } from '@slipway/model';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { JsonColumn } from '../cmdb/cmdb.table.js';
 import { readJson, writeJson } from '../cmdb/json-column.js';
 import { type Actor, systemActor } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
@@ -35,6 +36,17 @@ export const ROLLOUT_JOB = 'rollout.drive';
 export interface StoredSpec {
   strategy: Record<string, unknown>;
   windows: { start: string; end: string }[];
+  /**
+   * A record of a deployment done before or outside Slipway (the demo's year of history, written
+   * by metrics-kpi/history-writer.ts): it has targets but no waves or steps, and nothing for the
+   * engine to act on.
+   */
+  history?: boolean;
+}
+
+/** True for a recorded past rollout (see `StoredSpec.history`). */
+export function isRecordedHistory(row: { spec: JsonColumn }): boolean {
+  return readJson<Partial<StoredSpec>>(row.spec).history === true;
 }
 
 export interface EngineDeps {
@@ -558,6 +570,7 @@ export class RolloutEngine {
     if (release.state === 'rolling_out') {
       await this.deps.releases.releases.transition(ENGINE, r.release_id, 'deployed', {
         comment: `rollout ${r.id} completed`,
+        deployedTo: r.environment,
       });
     }
     await this.#move(

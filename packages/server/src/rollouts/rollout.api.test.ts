@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writePastRollout } from '../metrics-kpi/history-writer.js';
 import { errorOf, type ReleaseOrg, setupReleaseOrg } from '../test-support/release-kit.js';
 import { approvedRelease, desktops, inState, type RolloutJson, waitFor } from '../test-support/rollout-kit.js';
 import { createTestApp, type TestApp } from '../test-support/test-app.js';
@@ -177,6 +178,8 @@ describe.each(testDatabaseKinds())('rollouts on %s', (kind) => {
     expect(new Set(steps.map((s) => s.idempotencyKey)).size).toBe(9);
     const release2 = await t.request({ method: 'GET', url: `/api/v1/releases/${release.id}`, token: rita() });
     expect(release2.json().state).toBe('deployed');
+    // Deployed by a production rollout: the release is in production, not where promotion left it.
+    expect(release2.json().currentEnvironment).toBe('production');
     // CMDB refresh: the new version is installed, the old one replaced, on every target.
     expect(await installedOn(fleet[0] as number)).toEqual([`Zoom ${release.version}`]);
     const verification = await t.request({ method: 'GET', url: `/api/v1/rollouts/${created.id}/verification` });
@@ -488,5 +491,35 @@ describe.each(testDatabaseKinds())('rollouts on %s', (kind) => {
     const steps = await all<StepJson>(`/api/v1/rollouts/${created.id}/steps`);
     expect(steps).toHaveLength(6);
     expect(steps.map((s) => s.attempts).sort()).toEqual([1, 1, 1, 2, 2, 2]);
+  });
+
+  it('offers and allows no action on a recorded past rollout: a back-out would claim what never ran', async () => {
+    const release = await approvedRelease(t, org, fleet.slice(0, 1), { product: 'Recorded' });
+    const id = await writePastRollout(t.slipway.ctx.database.db, {
+      releaseId: release.id,
+      environment: 'production',
+      state: 'completed',
+      plannedStart: '2026-01-10T20:00:00.000Z',
+      plannedEnd: '2026-01-10T22:00:00.000Z',
+      startedAt: '2026-01-10T20:05:00.000Z',
+      finishedAt: '2026-01-10T20:40:00.000Z',
+      backoutStartedAt: null,
+      targets: [{ ciId: fleet[0] as number, ciClass: 'desktop', ciName: 'RO-DT-1', downtimeMs: 0 }],
+      createdBy: 'history',
+    });
+    const shown = await t.request({ method: 'GET', url: `/api/v1/rollouts/${id}`, token: rita() });
+    expect(shown.statusCode, shown.body).toBe(200);
+    expect(shown.json().allowedActions).toEqual([]);
+    const backout = await t.request({
+      method: 'POST',
+      url: `/api/v1/rollouts/${id}/backout`,
+      token: rita(),
+      body: { reason: 'try to revert history' },
+    });
+    expect(errorOf(backout, 422, 'DOMAIN_RULE').details.rule).toBe('recorded_history');
+    const after = await t.request({ method: 'GET', url: `/api/v1/rollouts/${id}`, token: rita() });
+    expect(after.json()).toMatchObject({ state: 'completed', version: shown.json().version });
+    const releaseAfter = await t.request({ method: 'GET', url: `/api/v1/releases/${release.id}`, token: rita() });
+    expect(releaseAfter.json().state).toBe('approved');
   });
 });

@@ -63,7 +63,7 @@ import {
 import { activationRepository } from './rollout-activation.repository.js';
 import { type ActivationView, openState, toActivationView } from './rollout-activation.service.js';
 import type { RolloutCmdb, VerificationReport } from './rollout-cmdb.js';
-import { inWindow, type RolloutEngine, type StoredSpec } from './rollout-engine.js';
+import { inWindow, isRecordedHistory, type RolloutEngine, type StoredSpec } from './rollout-engine.js';
 
 export interface RolloutInput {
   environment: string;
@@ -235,6 +235,19 @@ function durationBetween(a: string | null, b: string | null): number | null {
  * (pause, resume, abort, back out, confirm, deactivate; the activation of a dormant rollout is
  * RolloutActivationService's). The engine does the work.
  */
+/**
+ * A recorded past rollout was not run by Slipway: a back-out would mark the release backed out
+ * while every target stayed as it was. Refused, with what to do instead.
+ */
+function refuseRecordedHistory(row: RolloutRow, action: RolloutAction): void {
+  if (!isRecordedHistory(row)) return;
+  throw new DomainRuleError(
+    `Rollout ${row.id} is a record of a past deployment that Slipway did not run, so it cannot ${action} it; ` +
+      'to revert that release, roll out the previous one',
+    { rule: 'recorded_history', action },
+  );
+}
+
 export class RolloutService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -341,7 +354,9 @@ export class RolloutService {
           durationMs: durationBetween(r.started_at, r.finished_at),
           backedOut: state === 'backed_out',
         },
-        allowedActions: rolloutActionsFrom(state, r.strategy as RolloutStrategy, openState(request)),
+        allowedActions: spec.history
+          ? []
+          : rolloutActionsFrom(state, r.strategy as RolloutStrategy, openState(request)),
         createdBy: r.created_by,
         createdAt: r.created_at,
         updatedAt: r.updated_at,
@@ -837,6 +852,7 @@ export class RolloutService {
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw new StaleVersionError('rollout', id, expectedVersion, current.version);
     }
+    refuseRecordedHistory(current, action);
     const state = current.state as RolloutState;
     if (
       !findRolloutTransition(action, state) ||
@@ -932,6 +948,7 @@ export class RolloutService {
     if (expectedVersion !== undefined && expectedVersion !== current.version) {
       throw new StaleVersionError('rollout', id, expectedVersion, current.version);
     }
+    refuseRecordedHistory(current, 'backout');
     const state = current.state as RolloutState;
     if (!findRolloutTransition('backout', state)) {
       throw new IllegalTransitionError(

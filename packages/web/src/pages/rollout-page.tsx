@@ -419,6 +419,8 @@ export function RolloutPage() {
     return error ? <ErrorNotice error={error} /> : <p aria-live="polite">Loading the rollout…</p>;
   }
   const { totals, kpis } = rollout;
+  // A past deployment recorded as history has no executor: Slipway never ran it.
+  const recorded = rollout.executor.kind === undefined;
   return (
     <section className="page" aria-labelledby="rollout-title">
       <div className="page-head">
@@ -433,10 +435,20 @@ export function RolloutPage() {
       <p className="badges" data-testid="rollout-state">
         <RolloutStateBadge state={rollout.state} /> <span className="badge">{rolloutLabel(rollout.strategy)}</span>{' '}
         <span className="badge">phase: {rollout.phase}</span>{' '}
-        <span className="badge">executor: {String(rollout.executor.kind)}</span>
+        {recorded ? (
+          <span className="badge">recorded, not run by Slipway</span>
+        ) : (
+          <span className="badge">executor: {String(rollout.executor.kind)}</span>
+        )}
         {rollout.pauseReason && <span className="badge"> paused: {rolloutLabel(rollout.pauseReason)}</span>}
         {rollout.activation && <span className="badge"> {rollout.activation}</span>}
       </p>
+      {recorded && (
+        <p className="notice">
+          A record of a past deployment (imported history): Slipway did not run it, so it has no waves, steps or events,
+          and it cannot be backed out here. To revert the release, roll out the previous one.
+        </p>
+      )}
       {rollout.reason && <p className="notice">Reason: {rollout.reason}</p>}
       <ErrorNotice error={error} />
       <dl className="facts-grid rollout-totals" data-testid="rollout-totals">
