@@ -94,6 +94,19 @@ describe.each(testDatabaseKinds())('CMDB API on %s', (kind) => {
       ['crm', 'runs_on'],
       ['sales', 'depends_on'],
     ]);
+    // A CI that exists but is not reached: no path. One that does not exist: the caller's mistake.
+    const unreached = await t.request({
+      method: 'GET',
+      url: `/api/v1/cis/${ids['service/sales']}/impact?explain=${ids['software/openssl']}`,
+    });
+    expect(unreached.statusCode, unreached.body).toBe(200);
+    expect(unreached.json().path).toBeNull();
+    const unknown = await t.request({
+      method: 'GET',
+      url: `/api/v1/cis/${ids['software/openssl']}/impact?explain=999999`,
+    });
+    expect(unknown.statusCode, unknown.body).toBe(400);
+    expect(unknown.json().error).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'explain' } });
     const deps = await t.request({ method: 'GET', url: `/api/v1/cis/${ids['service/sales']}/dependencies` });
     expect(
       deps

@@ -323,7 +323,13 @@ export class ImpactService {
     options: TraversalOptions,
   ): Promise<(CiRef & { via: string | null })[] | null> {
     const path = this.#index.shortestPath(rootId, targetId, direction, options);
-    if (!path) return null;
+    if (!path) {
+      // "Not reached" is an answer only about a CI that exists; an unknown id is the caller's mistake.
+      if (!(await ciRepository.findById(this.database.db, targetId))) {
+        throw new InputError(`explain: there is no CI ${targetId}`, { field: 'explain' });
+      }
+      return null;
+    }
     const refs = new Map((await ciRepository.refsByIds(this.database.db, path.nodes)).map((r) => [r.id, r]));
     return path.nodes.map((id, i) => ({
       ...(refs.get(id) ?? { id, class: this.#index.classOf(id), name: '' }),
