@@ -23,6 +23,10 @@ export interface CiRecord {
 export interface RelationshipRecord {
   kind: 'relationship';
   line: number;
+  /** The source reference as written ("class/name"); equals `ciKey(sourceClass, sourceName)`. */
+  source: string;
+  /** The target reference as written ("class/name"); equals `ciKey(targetClass, targetName)`. */
+  target: string;
   sourceClass: string;
   sourceName: string;
   type: string;
@@ -38,12 +42,50 @@ export interface LineError {
   message: string;
 }
 
+/**
+ * A relationship line as kept until its chunk is written. Millions of them pass through an
+ * import, so it holds only the reference texts; the class/name halves are split off when asked
+ * for (only for CIs not already known to the import).
+ */
+class RelationshipLine implements RelationshipRecord {
+  readonly kind = 'relationship';
+  constructor(
+    readonly line: number,
+    readonly source: string,
+    readonly type: string,
+    readonly target: string,
+  ) {}
+  get sourceClass(): string {
+    return (parseCiReference(this.source) as { class: string }).class;
+  }
+  get sourceName(): string {
+    return (parseCiReference(this.source) as { name: string }).name;
+  }
+  get targetClass(): string {
+    return (parseCiReference(this.target) as { class: string }).class;
+  }
+  get targetName(): string {
+    return (parseCiReference(this.target) as { name: string }).name;
+  }
+}
+
+/** What `parseCiReference` accepts, without building its answer. */
+function isCiReference(value: unknown): value is string {
+  return typeof value === 'string' && parseCiReference(value) !== undefined;
+}
+
 const MAX_NAME = 255;
 const CI_KEYS = new Set(['kind', 'class', 'name', 'status', 'environment', 'owner', 'criticality', 'attributes']);
 const REL_KEYS = new Set(['kind', 'source', 'type', 'target']);
 
 function fail(line: number, code: string, message: string): LineError {
   return { line, code, message };
+}
+
+/** The first member of `o` not in `known` (no key array per line: this runs for every line). */
+function unknownField(o: Record<string, unknown>, known: ReadonlySet<string>): string | undefined {
+  for (const key in o) if (!known.has(key)) return key;
+  return undefined;
 }
 
 function optionalString(value: unknown): value is string | null | undefined {
@@ -64,7 +106,7 @@ export function parseImportLine(text: string, line: number): ImportRecord | Line
   }
   const o = value as Record<string, unknown>;
   if (o.kind === 'ci') {
-    const extra = Object.keys(o).find((k) => !CI_KEYS.has(k));
+    const extra = unknownField(o, CI_KEYS);
     if (extra) return fail(line, 'UNKNOWN_FIELD', `"${extra}" is not a field of a CI line`);
     if (typeof o.class !== 'string' || o.class === '') return fail(line, 'MISSING_FIELD', 'A CI line needs "class"');
     if (typeof o.name !== 'string' || o.name.trim() === '' || o.name.length > MAX_NAME) {
@@ -104,27 +146,16 @@ export function parseImportLine(text: string, line: number): ImportRecord | Line
     return record;
   }
   if (o.kind === 'relationship') {
-    const extra = Object.keys(o).find((k) => !REL_KEYS.has(k));
+    const extra = unknownField(o, REL_KEYS);
     if (extra) return fail(line, 'UNKNOWN_FIELD', `"${extra}" is not a field of a relationship line`);
     if (typeof o.type !== 'string' || !isRelationshipType(o.type)) {
       return fail(line, 'UNKNOWN_TYPE', `"type" must be one of: ${RELATIONSHIP_TYPE_NAMES.join(', ')}`);
     }
-    const source = typeof o.source === 'string' ? parseCiReference(o.source) : undefined;
-    const target = typeof o.target === 'string' ? parseCiReference(o.target) : undefined;
-    if (!source) return fail(line, 'INVALID_FIELD', '"source" must be a CI reference "class/name"');
-    if (!target) return fail(line, 'INVALID_FIELD', '"target" must be a CI reference "class/name"');
-    if (source.class === target.class && source.name === target.name) {
-      return fail(line, 'SELF_RELATIONSHIP', 'A CI cannot be related to itself');
-    }
-    return {
-      kind: 'relationship',
-      line,
-      sourceClass: source.class,
-      sourceName: source.name,
-      type: o.type,
-      targetClass: target.class,
-      targetName: target.name,
-    };
+    if (!isCiReference(o.source)) return fail(line, 'INVALID_FIELD', '"source" must be a CI reference "class/name"');
+    if (!isCiReference(o.target)) return fail(line, 'INVALID_FIELD', '"target" must be a CI reference "class/name"');
+    // Same text, same class and name (a reference splits at its first "/").
+    if (o.source === o.target) return fail(line, 'SELF_RELATIONSHIP', 'A CI cannot be related to itself');
+    return new RelationshipLine(line, o.source, o.type, o.target);
   }
   return fail(line, 'INVALID_LINE', '"kind" must be "ci" or "relationship"');
 }

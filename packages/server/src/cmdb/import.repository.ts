@@ -67,7 +67,15 @@ export interface ImportWriter {
   markEdgesSeen(edges: readonly EdgeRow[], origin: string, at: string): Promise<void>;
 }
 
-export const ciKey = (ciClass: string, name: string) => `${ciClass}\u0000${name}`;
+/**
+ * The key of a CI in the import's maps: its reference as written in relationship lines
+ * ("class/name"). Unambiguous: class names cannot contain "/" (`CI_CLASS_NAME_PATTERN`) and a
+ * reference splits at its first "/", so a relationship line's `source`/`target` string is its
+ * end's key as is, with no string built per line. Built with `join`, which gives one flat string:
+ * a `+` concatenation leaves a rope, and comparing a million such keys in the import's map (one
+ * per relationship end) walks every rope again.
+ */
+export const ciKey = (ciClass: string, name: string) => [ciClass, name].join('/');
 
 const CI_COLUMNS = 'id, class, name, status, environment, owner, criticality, attributes, version, last_seen_at';
 
@@ -140,7 +148,8 @@ class SqliteImportWriter implements ImportWriter {
     const created: CreatedEdge[] = [];
     for (const e of edges) {
       const result = this.#insertEdge.run(e.sourceId, e.type, e.targetId, origin, at, at);
-      if (result.changes === 1) created.push({ ...e, id: Number(result.lastInsertRowid) });
+      if (result.changes === 1)
+        created.push({ sourceId: e.sourceId, type: e.type, targetId: e.targetId, id: Number(result.lastInsertRowid) });
     }
     return created;
   }

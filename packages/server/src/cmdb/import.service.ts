@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { Kysely } from 'kysely';
 import type { Actor } from '../platform/actor.js';
 import type { AuditTrail } from '../platform/audit/audit.service.js';
@@ -53,6 +54,10 @@ const LOG_EACH_LIMIT = 5000;
 /** A CI seen again is re-stamped at most this often (re-importing identical data writes nothing). */
 const SEEN_REFRESH_MS = 12 * 3_600_000;
 
+/** The `changes` of a `create` history row. */
+const NO_CHANGES: Record<string, unknown> = Object.freeze({});
+const NO_CHANGES_JSON = canonicalJson(NO_CHANGES);
+
 export const SOURCE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface ImportOptions {
@@ -84,29 +89,40 @@ interface ChunkOutcome {
   ciCreatedIds: { id: number; class: string }[];
 }
 
-/** Splits a byte stream into numbered lines, refusing overlong ones without buffering them. */
-async function* readLines(
-  body: AsyncIterable<Buffer | string>,
-): AsyncGenerator<{ text: string; line: number; tooLong: boolean }> {
+/** Consecutive lines of the body: `texts[i]` is line `first + i`, or null when that line is too long. */
+interface LineBatch {
+  first: number;
+  texts: (string | null)[];
+}
+
+/**
+ * Splits a byte stream into numbered lines, refusing overlong ones without buffering them. Lines
+ * come in one batch per piece of the body, not one by one: an async generator step per line cost
+ * more than splitting the line.
+ */
+async function* readLines(body: AsyncIterable<Buffer | string>): AsyncGenerator<LineBatch> {
+  // A piece of the body may end inside a multi-byte character; the decoder keeps it for the next.
+  const decoder = new StringDecoder('utf8');
   let pending = '';
   let line = 0;
   let skipping = false;
   for await (const chunk of body) {
-    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const batch: LineBatch = { first: line + 1, texts: [] };
     let start = 0;
     for (;;) {
       const newline = text.indexOf('\n', start);
       if (newline < 0) break;
-      const piece = text.slice(start, newline);
       line++;
       if (skipping) {
         skipping = false;
         pending = '';
-        yield { text: '', line, tooLong: true };
+        batch.texts.push(null);
       } else {
-        const full = pending + piece;
+        let full = pending.length === 0 ? text.slice(start, newline) : pending + text.slice(start, newline);
         pending = '';
-        yield { text: full.endsWith('\r') ? full.slice(0, -1) : full, line, tooLong: false };
+        if (full.charCodeAt(full.length - 1) === 13) full = full.slice(0, -1);
+        batch.texts.push(full);
       }
       start = newline + 1;
     }
@@ -117,9 +133,11 @@ async function* readLines(
         pending = '';
       }
     }
+    if (batch.texts.length > 0) yield batch;
   }
-  if (skipping) yield { text: '', line: line + 1, tooLong: true };
-  else if (pending.length > 0) yield { text: pending, line: line + 1, tooLong: false };
+  pending += decoder.end();
+  if (skipping) yield { first: line + 1, texts: [null] };
+  else if (pending.length > 0) yield { first: line + 1, texts: [pending] };
 }
 
 /**
@@ -280,19 +298,23 @@ export class ImportService {
   /** Groups parsed lines into chunks; parse errors are reported and skipped. */
   async *#chunks(body: AsyncIterable<Buffer | string>, result: ImportResult, addError: (e: LineError) => void) {
     let records: ImportRecord[] = [];
-    for await (const { text, line, tooLong } of readLines(body)) {
-      result.lines = line;
-      if (tooLong) {
-        addError({ line, code: 'LINE_TOO_LONG', message: `Line is longer than ${MAX_LINE_BYTES} bytes` });
-        continue;
-      }
-      const parsed = parseImportLine(text, line);
-      if (parsed === undefined) continue;
-      if (isLineError(parsed)) addError(parsed);
-      else records.push(parsed);
-      if (records.length >= CHUNK_LINES) {
-        yield records;
-        records = [];
+    for await (const { first, texts } of readLines(body)) {
+      for (let i = 0; i < texts.length; i++) {
+        const line = first + i;
+        const text = texts[i] as string | null;
+        result.lines = line;
+        if (text === null) {
+          addError({ line, code: 'LINE_TOO_LONG', message: `Line is longer than ${MAX_LINE_BYTES} bytes` });
+          continue;
+        }
+        const parsed = parseImportLine(text, line);
+        if (parsed === undefined) continue;
+        if (isLineError(parsed)) addError(parsed);
+        else records.push(parsed);
+        if (records.length >= CHUNK_LINES) {
+          yield records;
+          records = [];
+        }
       }
     }
     if (records.length > 0) yield records;
@@ -340,7 +362,7 @@ export class ImportService {
       ciLines.set(ciKey(r.class, r.name), r);
     }
     const existing = await writer.lookupCis([...ciLines.values()].map((r) => ({ class: r.class, name: r.name })));
-    const inserts: { record: CiRecord; row: NewCiRow }[] = [];
+    const inserts: { key: string; row: NewCiRow }[] = [];
     const touches: number[] = [];
     const history: HistoryRowInput[] = [];
     const historyOf = (ciId: number, action: string, changes: Record<string, unknown>): HistoryRowInput => ({
@@ -351,13 +373,13 @@ export class ImportService {
       requestId: actor.requestId,
       context,
       action,
-      changes: canonicalJson(changes),
+      changes: changes === NO_CHANGES ? NO_CHANGES_JSON : canonicalJson(changes),
     });
     for (const [key, record] of ciLines) {
       const current = existing.get(key);
       if (!current) {
         inserts.push({
-          record,
+          key,
           row: {
             class: record.class,
             name: record.name,
@@ -384,44 +406,59 @@ export class ImportService {
       }
     }
     const ids = await writer.insertCis(inserts.map((i) => i.row));
-    inserts.forEach(({ record, row }, i) => {
+    inserts.forEach(({ key, row }, i) => {
       const id = ids[i] as number;
-      refCache.set(ciKey(record.class, record.name), id);
+      refCache.set(key, id);
       outcome.ciCreatedIds.push({ id, class: row.class });
-      history.push(historyOf(id, 'create', {}));
+      history.push(historyOf(id, 'create', NO_CHANGES));
     });
     outcome.ciCreated = inserts.length;
     await writer.touchCis(touches, source, now);
     await writer.insertHistory(history);
 
-    // Relationships: resolve both ends (this import's CIs first, then the database).
-    const relationships = records.filter((r): r is RelationshipRecord => r.kind === 'relationship');
-    const unresolved = new Map<string, { class: string; name: string }>();
-    for (const r of relationships) {
-      for (const [c, n] of [
-        [r.sourceClass, r.sourceName],
-        [r.targetClass, r.targetName],
-      ] as const) {
-        const key = ciKey(c, n);
-        if (!refCache.has(key)) unresolved.set(key, { class: c, name: n });
+    // Relationships: resolve both ends (this import's CIs first, then the database for the
+    // chunk's misses, once each). A line's `source`/`target` text is the end's cache key as is.
+    const relationships: RelationshipRecord[] = [];
+    const sourceIds: (number | undefined)[] = [];
+    const targetIds: (number | undefined)[] = [];
+    let unresolved: Map<string, { class: string; name: string }> | undefined;
+    // Exports tend to list a CI's relationships together: the previous line's source is cheaper
+    // to compare than a look-up in a map of a million keys.
+    let lastSource = '';
+    let lastSourceId: number | undefined;
+    for (const r of records) {
+      if (r.kind !== 'relationship') continue;
+      const sourceId = r.source === lastSource ? lastSourceId : refCache.get(r.source);
+      const targetId = refCache.get(r.target);
+      lastSource = r.source;
+      lastSourceId = sourceId;
+      if (sourceId === undefined) {
+        unresolved ??= new Map();
+        unresolved.set(r.source, { class: r.sourceClass, name: r.sourceName });
       }
+      if (targetId === undefined) {
+        unresolved ??= new Map();
+        unresolved.set(r.target, { class: r.targetClass, name: r.targetName });
+      }
+      relationships.push(r);
+      sourceIds.push(sourceId);
+      targetIds.push(targetId);
     }
-    if (unresolved.size > 0) {
+    if (unresolved !== undefined) {
       for (const [key, row] of await writer.lookupCis([...unresolved.values()])) refCache.set(key, row.id);
     }
     // Duplicate lines need no special care: the second insert of an edge finds it present and
     // counts as unchanged, exactly like an edge imported before.
     const edges: EdgeRow[] = [];
-    for (const r of relationships) {
-      const sourceId = refCache.get(ciKey(r.sourceClass, r.sourceName));
-      const targetId = refCache.get(ciKey(r.targetClass, r.targetName));
+    for (let i = 0; i < relationships.length; i++) {
+      const r = relationships[i] as RelationshipRecord;
+      const sourceId = sourceIds[i] ?? refCache.get(r.source);
+      const targetId = targetIds[i] ?? refCache.get(r.target);
       if (sourceId === undefined || targetId === undefined) {
-        const missing =
-          sourceId === undefined ? `${r.sourceClass}/${r.sourceName}` : `${r.targetClass}/${r.targetName}`;
         addError({
           line: r.line,
           code: 'UNKNOWN_CI',
-          message: `No CI ${missing} (CIs must come before the relationships that use them)`,
+          message: `No CI ${sourceId === undefined ? r.source : r.target} (CIs must come before the relationships that use them)`,
         });
         continue;
       }
