@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { type CliIo, printJson, printLines, printNote } from '../cli-io.js';
 import { positiveInt, textOfLength, wholeNumberIn } from '../option-parsers.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
 
 type Elevation = paths['/api/v1/auth/break-glass']['post']['responses'][201]['content']['application/json'];
+type Overview = paths['/api/v1/auth/break-glass']['get']['responses'][200]['content']['application/json'];
 
 interface StartOptions extends ApiOptions {
   reason: string;
@@ -19,9 +21,8 @@ interface StartOptions extends ApiOptions {
   json?: boolean;
 }
 
-interface ListOptions extends ApiOptions {
+interface ListOptions extends ApiOptions, PagingOptions {
   userId?: number;
-  limit?: number;
   json?: boolean;
 }
 
@@ -90,26 +91,35 @@ export function registerBreakGlassCommands(program: Command, io: CliIo): void {
   });
 
   withApiOptions(
-    breakGlass
-      .command('list')
-      .description('Your active elevation, and every elevation newest first (admins and auditors)')
-      .option('--user-id <id>', "only this user's elevations", positiveInt)
-      .option('--limit <n>', 'at most this many (default 50)', wholeNumberIn(1, 1000))
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      breakGlass
+        .command('list')
+        .description('Your active elevation, and every elevation newest first (admins and auditors)')
+        .option('--user-id <id>', "only this user's elevations", positiveInt)
+        .option('--json', 'print JSON: { current, items, next } (next is null when every one is listed)'),
+      'elevation',
+    ),
   ).action(async (options: ListOptions) => {
     const { api } = apiClient(options, io);
-    const overview = await unwrap(
-      api.GET('/api/v1/auth/break-glass', {
-        params: {
-          query: {
-            limit: options.limit ?? 50,
-            ...(options.userId !== undefined && { userId: options.userId }),
+    let current: Overview['current'] = null;
+    const listed = await fetchPaginatedList(async (cursor, limit) => {
+      const page = await unwrap(
+        api.GET('/api/v1/auth/break-glass', {
+          params: {
+            query: {
+              limit,
+              ...(cursor !== undefined && { cursor }),
+              ...(options.userId !== undefined && { userId: options.userId }),
+            },
           },
-        },
-      }),
-    );
+        }),
+      );
+      current = page.current;
+      return page;
+    }, options);
+    const overview = { current: current as Overview['current'], ...listed };
     if (options.json) {
-      printJson(io, { current: overview.current, items: overview.items });
+      printJson(io, overview);
       return;
     }
     if (overview.current) {
@@ -133,5 +143,6 @@ export function registerBreakGlassCommands(program: Command, io: CliIo): void {
         { header: 'REASON', value: (e) => e.reason },
       ]),
     );
+    printMoreLine(io, listed, 'elevation');
   });
 }

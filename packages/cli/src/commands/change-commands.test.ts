@@ -1,6 +1,7 @@
 import type { Role } from '@slipway/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slipway, startTestServer, type TestServer } from '../test-support/cli-harness.js';
+import { transitionTarget } from './change.js';
 
 interface SystemActorLike {
   userId: null;
@@ -147,5 +148,75 @@ describe('slipway change … against a real server', () => {
     const self = await slipway(['change', 'approve', String(id)], as('carl'));
     expect(self.code).not.toBe(0);
     expect(self.stderr).toContain('SOD_VIOLATION');
+  });
+
+  it('takes the action `change show` hints, or a state name, for `change transition`', async () => {
+    const created = await slipway(
+      [
+        'change',
+        'create',
+        '--type',
+        'normal',
+        '--title',
+        'Rotate cli-web certificates',
+        '--ci',
+        'server/cli-web',
+        '--start',
+        start.toISOString(),
+        '--end',
+        end.toISOString(),
+        '--backout',
+        'Restore the old certificate',
+        '--json',
+      ],
+      as('rita'),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.json<{ change: { id: number } }>().change.id;
+    expect((await slipway(['change', 'submit', String(id)], as('rita'))).code).toBe(0);
+
+    const shown = await slipway(['change', 'show', String(id)], as('maria'));
+    expect(shown.stdout).toContain(`assess (→ authorize)`);
+    expect(shown.stdout).toContain(`slipway change transition ${id} <action or state>`);
+    // In state assess, "assess" is the action the hint names, not the state the change is in.
+    const assessed = await slipway(['change', 'transition', String(id), 'assess'], as('maria'));
+    expect(assessed.code, assessed.stderr).toBe(0);
+    expect(assessed.stdout).toContain(`Change #${id}: assess → authorize`);
+    const cancelled = await slipway(['change', 'transition', String(id), 'cancelled', '--json'], as('maria'));
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.json<{ change: { state: string } }>().change.state).toBe('cancelled');
+
+    const unknown = await slipway(['change', 'transition', String(id), 'finish'], as('maria'));
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("value 'finish' is invalid");
+    expect(unknown.stderr).toContain('cancelled, submit, reject, schedule');
+  });
+
+  it('maps action names to target states from the model lifecycle', () => {
+    expect(transitionTarget('assess', { state: 'assess', type: 'normal' })).toBe('authorize');
+    expect(transitionTarget('assess', { state: 'new', type: 'normal' })).toBe('assess');
+    expect(transitionTarget('submit', { state: 'new', type: 'emergency' })).toBe('authorize');
+    expect(transitionTarget('schedule', { state: 'authorize', type: 'normal' })).toBe('scheduled');
+    expect(transitionTarget('start', { state: 'authorize', type: 'normal' })).toBe('implement');
+    expect(transitionTarget('cancel', { state: 'scheduled', type: 'standard' })).toBe('cancelled');
+    expect(transitionTarget('review', { state: 'implement', type: 'normal' })).toBe('review');
+    expect(transitionTarget('assess', { state: 'new', type: 'standard' })).toBe('assess');
+  });
+
+  it('lists the first --limit changes and says how to get the rest; --all follows the pages to the end', async () => {
+    const all = await slipway(['change', 'list', '--all', '--json'], as('rita'));
+    expect(all.code, all.stderr).toBe(0);
+    const every = all.json<{ items: { id: number }[]; next: string | null }>();
+    expect(every.next).toBeNull();
+    expect(every.items.length).toBeGreaterThanOrEqual(3);
+
+    const first = await slipway(['change', 'list', '--limit', '2', '--json'], as('rita'));
+    const page = first.json<{ items: { id: number }[]; next: string | null }>();
+    expect(page.items.map((c) => c.id)).toEqual(every.items.slice(0, 2).map((c) => c.id));
+    expect(page.next).not.toBeNull();
+    const text = await slipway(['change', 'list', '--limit', '2'], as('rita'));
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('(first 2; --all lists every change)');
+    const whole = await slipway(['change', 'list', '--all'], as('rita'));
+    expect(whole.stdout).not.toContain('--all lists');
   });
 });

@@ -1,9 +1,12 @@
 import { type paths, SlipwayApiError, type SlipwayClient, unwrap } from '@slipway/client';
 import {
+  CHANGE_ACTIONS,
   CHANGE_STATES,
+  CHANGE_TRANSITIONS,
   CHANGE_TYPES,
   type ChangeState,
   type ChangeType,
+  changeTransitionsFrom,
   REVIEW_OUTCOMES,
   type ReviewOutcome,
 } from '@slipway/model';
@@ -12,8 +15,8 @@ import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
 import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
-import { boundedInteger } from './impact.js';
 import { resolveTeamId } from './team.js';
 
 type Change = paths['/api/v1/changes/{id}']['get']['responses'][200]['content']['application/json'];
@@ -40,10 +43,9 @@ interface CreateOptions extends JsonOption {
   team?: string;
 }
 
-interface ListOptions extends JsonOption {
+interface ListOptions extends JsonOption, PagingOptions {
   state?: string;
   type?: ChangeType;
-  limit?: number;
 }
 
 interface ActOptions extends JsonOption {
@@ -159,9 +161,31 @@ export function describeChange(change: Change): string[] {
     );
   else if (change.reviewDueAt) lines.push(`  review due   ${shortTime(change.reviewDueAt)}`);
   lines.push(
-    `  next         ${change.allowedTransitions.map((t) => `${t.action} (→ ${t.to})`).join(', ') || 'nothing: the change is finished'}`,
+    change.allowedTransitions.length === 0
+      ? '  next         nothing: the change is finished'
+      : `  next         ${change.allowedTransitions.map((t) => `${t.action} (→ ${t.to})`).join(', ')}; slipway change transition ${change.id} <action or state>`,
   );
   return lines;
+}
+
+/** What `change transition` takes: a target state, or the name of the action that leads there. */
+const TRANSITION_WORDS: readonly string[] = [...new Set<string>([...CHANGE_STATES, ...CHANGE_ACTIONS])];
+
+/**
+ * The state `change transition <id> <word>` asks for, from the model's change lifecycle: an
+ * action the change may take now (`assess` in state assess means "→ authorize", as `change show`
+ * hints), else a state name, else the target of that action for the change's type (the server
+ * then says why it cannot go there now).
+ */
+export function transitionTarget(word: string, change: { state: ChangeState; type: ChangeType }): ChangeState {
+  const now = changeTransitionsFrom(change.state, change.type).find((t) => t.action === word);
+  if (now) return now.to;
+  if ((CHANGE_STATES as readonly string[]).includes(word)) return word as ChangeState;
+  const any = CHANGE_TRANSITIONS.find((t) => t.action === word && t.types.includes(change.type));
+  if (any) return any.to;
+  throw new CliError(
+    `"${word}" is neither a change state (${CHANGE_STATES.join(', ')}) nor an action of a ${change.type} change`,
+  );
 }
 
 function conflictLines(conflicts: ChangeConflicts['conflicts'] | ConflictReport['items']): string[] {
@@ -257,32 +281,42 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
   });
 
   withApiOptions(
-    change
-      .command('list')
-      .description('List changes')
-      .option('--state <states>', `one or more of ${CHANGE_STATES.join(', ')} (comma-separated)`)
-      .option('--type <type>', CHANGE_TYPES.join(', '), oneOf(CHANGE_TYPES))
-      .option('--limit <n>', 'how many (default 50)', boundedInteger(1, 1000))
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      change
+        .command('list')
+        .description('List changes')
+        .option('--state <states>', `one or more of ${CHANGE_STATES.join(', ')} (comma-separated)`)
+        .option('--type <type>', CHANGE_TYPES.join(', '), oneOf(CHANGE_TYPES))
+        .option('--json', 'print JSON: { items, next } (next is null when every match is listed)'),
+      'change',
+    ),
   ).action(async (options: ListOptions) => {
     const { api } = apiClient(options, io);
     for (const s of options.state?.split(',') ?? []) {
       if (!(CHANGE_STATES as readonly string[]).includes(s.trim()))
         throw new CliError(`--state: "${s}" is not one of ${CHANGE_STATES.join(', ')}`);
     }
-    const page = await unwrap(
-      api.GET('/api/v1/changes', {
-        params: {
-          query: {
-            limit: options.limit ?? 50,
-            ...(options.state !== undefined && { state: options.state }),
-            ...(options.type !== undefined && { type: options.type }),
-          },
-        },
-      }),
+    const listed = await fetchPaginatedList(
+      (cursor, limit) =>
+        unwrap(
+          api.GET('/api/v1/changes', {
+            params: {
+              query: {
+                limit,
+                ...(cursor !== undefined && { cursor }),
+                ...(options.state !== undefined && { state: options.state }),
+                ...(options.type !== undefined && { type: options.type }),
+              },
+            },
+          }),
+        ),
+      options,
     );
-    if (options.json) printJson(io, page);
-    else printLines(io, page.items.length === 0 ? 'No changes' : changeTable(page.items));
+    if (options.json) printJson(io, listed);
+    else {
+      printLines(io, listed.items.length === 0 ? 'No changes' : changeTable(listed.items));
+      printMoreLine(io, listed, 'change');
+    }
   });
 
   withApiOptions(
@@ -345,15 +379,22 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
   withApiOptions(
     change
       .command('transition')
-      .description('Move a change to another state (assess → authorize, schedule, start, complete, close, cancel …)')
+      .description(
+        'Move a change to another state, named by the state or by the action `change show` lists under next (assess, schedule, start, complete, close, cancel …)',
+      )
       .argument('<id>', 'change id', changeId)
-      .argument('<to>', CHANGE_STATES.join(', '), oneOf(CHANGE_STATES))
+      .argument(
+        '<to>',
+        `a state (${CHANGE_STATES.join(', ')}) or an action (${CHANGE_ACTIONS.join(', ')})`,
+        oneOf(TRANSITION_WORDS),
+      )
       .option('--comment <text>', 'a comment for the history')
       .option('--override-freeze <reason>', 'override a soft freeze, with the reason (change managers only)')
       .option('--json', 'print JSON'),
-  ).action(async (id: number, to: ChangeState, options: ActOptions) => {
+  ).action(async (id: number, word: string, options: ActOptions) => {
     const { api } = apiClient(options, io);
     const found = await current(api, id);
+    const to = transitionTarget(word, found);
     const moved = await unwrap(
       api.POST('/api/v1/changes/{id}/transitions', {
         params: { path: { id }, header: { 'if-match': `"${found.version}"` } },

@@ -1,4 +1,4 @@
-import { paginate, type SlipwayClient, unwrap } from '@slipway/client';
+import { type SlipwayClient, unwrap } from '@slipway/client';
 import { type CiStatus, CRITICALITIES, type Criticality } from '@slipway/model';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
@@ -14,17 +14,16 @@ import {
   showValue,
 } from '../cmdb-api.js';
 import { typedValue } from '../import-source.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { boundedInteger } from './impact.js';
 
-interface ListOptions extends ApiOptions {
+interface ListOptions extends ApiOptions, PagingOptions {
   class?: string;
   q?: string;
   environment?: string;
   status?: CiStatus;
   owner?: string;
-  limit?: number;
-  all?: boolean;
   json?: boolean;
 }
 
@@ -33,9 +32,7 @@ interface ShowOptions extends ApiOptions {
   json?: boolean;
 }
 
-interface HistoryOptions extends ApiOptions {
-  limit?: number;
-  all?: boolean;
+interface HistoryOptions extends ApiOptions, PagingOptions {
   json?: boolean;
 }
 
@@ -153,15 +150,6 @@ function describeCi(ci: Ci, relationships: Relationship[], more: boolean, histor
   return lines;
 }
 
-async function collect<T>(pages: AsyncIterable<T>, max: number): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of pages) {
-    items.push(item);
-    if (items.length >= max) break;
-  }
-  return items;
-}
-
 async function attributesFor(api: SlipwayClient, className: string, pairs: readonly string[]) {
   const parsed = parseAttributePairs(pairs);
   if (parsed.length === 0) return undefined;
@@ -175,20 +163,20 @@ export function registerCiCommands(program: Command, io: CliIo): void {
   const ci = program.command('ci').description('Configuration items in the CMDB (SLIPWAY_URL, SLIPWAY_TOKEN)');
 
   withApiOptions(
-    ci
-      .command('list')
-      .description('List and search configuration items')
-      .option('--class <class>', 'only this class, e.g. server')
-      .option('--q <text>', 'part of the name, case-insensitive')
-      .option('--environment <environment>', 'only this environment')
-      .option('--status <status>', 'planned, active, maintenance or retired', ciStatus)
-      .option('--owner <owner>', 'only this owner')
-      .option('--limit <n>', `how many to list (default 50, at most ${PAGE} without --all)`, boundedInteger(1, PAGE))
-      .option('--all', 'list every match (pages through them all)')
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      ci
+        .command('list')
+        .description('List and search configuration items')
+        .option('--class <class>', 'only this class, e.g. server')
+        .option('--q <text>', 'part of the name, case-insensitive')
+        .option('--environment <environment>', 'only this environment')
+        .option('--status <status>', 'planned, active, maintenance or retired', ciStatus)
+        .option('--owner <owner>', 'only this owner')
+        .option('--json', 'print JSON'),
+      'match',
+    ),
   ).action(async (options: ListOptions) => {
     const { api } = apiClient(options, io);
-    const limit = options.limit ?? 50;
     const query = {
       ...(options.class !== undefined && { class: options.class }),
       ...(options.q !== undefined && { q: options.q }),
@@ -196,25 +184,13 @@ export function registerCiCommands(program: Command, io: CliIo): void {
       ...(options.status !== undefined && { status: options.status }),
       ...(options.owner !== undefined && { owner: options.owner }),
     };
-    let items: Ci[];
-    let next: string | null;
-    if (options.all) {
-      items = await collect(
-        paginate((cursor) =>
-          unwrap(
-            api.GET('/api/v1/cis', {
-              params: { query: { ...query, limit: PAGE, ...(cursor !== undefined && { cursor }) } },
-            }),
-          ),
+    const { items, next } = await fetchPaginatedList(
+      (cursor, limit) =>
+        unwrap(
+          api.GET('/api/v1/cis', { params: { query: { ...query, limit, ...(cursor !== undefined && { cursor }) } } }),
         ),
-        Number.POSITIVE_INFINITY,
-      );
-      next = null;
-    } else {
-      const page = await unwrap(api.GET('/api/v1/cis', { params: { query: { ...query, limit } } }));
-      items = page.items;
-      next = page.next;
-    }
+      options,
+    );
     if (options.json) {
       printJson(io, { items, next });
       return;
@@ -235,7 +211,7 @@ export function registerCiCommands(program: Command, io: CliIo): void {
         { header: 'UPDATED', value: (c) => shortTime(c.updatedAt) },
       ]),
     );
-    if (next !== null) printLines(io, `(first ${count(items.length)}; --all lists every match)`);
+    printMoreLine(io, { items, next }, 'match');
   });
 
   withApiOptions(
@@ -267,35 +243,35 @@ export function registerCiCommands(program: Command, io: CliIo): void {
   });
 
   withApiOptions(
-    ci
-      .command('history')
-      .description(
-        'Who changed what on a CI, when, from what to what, and under which change or release (newest first)',
-      )
-      .argument('<ci>', 'class/name or the numeric id')
-      .option('--limit <n>', `entries to show (default 50, at most ${PAGE})`, boundedInteger(1, PAGE))
-      .option('--all', 'every entry')
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      ci
+        .command('history')
+        .description(
+          'Who changed what on a CI, when, from what to what, and under which change or release (newest first)',
+        )
+        .argument('<ci>', 'class/name or the numeric id')
+        .option('--json', 'print JSON'),
+      'entry',
+    ),
   ).action(async (ref: string, options: HistoryOptions) => {
     const { api } = apiClient(options, io);
     const found = await resolveCi(api, ref);
-    const pageSize = options.all ? PAGE : (options.limit ?? 50);
-    const entries = await collect(
-      paginate((cursor) =>
+    const { items: entries, next } = await fetchPaginatedList(
+      (cursor, limit) =>
         unwrap(
           api.GET('/api/v1/cis/{id}/history', {
-            params: { path: { id: found.id }, query: { limit: pageSize, ...(cursor !== undefined && { cursor }) } },
+            params: { path: { id: found.id }, query: { limit, ...(cursor !== undefined && { cursor }) } },
           }),
         ),
-      ),
-      options.all ? Number.POSITIVE_INFINITY : pageSize,
+      options,
     );
     if (options.json) {
-      printJson(io, { ci: { id: found.id, class: found.class, name: found.name }, items: entries });
+      printJson(io, { ci: { id: found.id, class: found.class, name: found.name }, items: entries, next });
       return;
     }
     printLines(io, `History of ${refOf(found)} (id ${found.id})`);
     printLines(io, entries.length === 0 ? 'No history' : historyTable(entries));
+    printMoreLine(io, { items: entries, next }, 'entry');
   });
 
   withApiOptions(

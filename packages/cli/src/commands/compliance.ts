@@ -21,6 +21,15 @@ interface ComplianceOptions extends ApiOptions {
 }
 
 /**
+ * One reason of a finding with the policy rule it rests on: `… is not in the software library
+ * (library.approved)`. Licence reasons from the server already end with their rule, e.g.
+ * `… on the policy's deny list (licences.deny)`, so the rule is added only when the message lacks it.
+ */
+export function reasonText(reason: { rule: string; message: string }): string {
+  return reason.message.includes(reason.rule) ? reason.message : `${reason.message} (${reason.rule})`;
+}
+
+/**
  * `slipway compliance`: unauthorized, unlicensed and tampered software on live CIs, as the
  * CMDB reports it installed, compared with the software library and the licence policy.
  */
@@ -74,7 +83,7 @@ export function registerCompliance(program: Command, io: CliIo): void {
             { header: 'SOFTWARE', value: (f) => `${f.product}${f.softwareVersion ? ` ${f.softwareVersion}` : ''}` },
             { header: 'HOSTS', value: (f) => String(f.hosts) },
             { header: 'FINDINGS', value: (f) => f.kinds.join(', ') },
-            { header: 'WHY', value: (f) => f.reasons.map((r) => `${r.message} (${r.rule})`).join('; ') },
+            { header: 'WHY', value: (f) => f.reasons.map(reasonText).join('; ') },
           ]),
       ...(cursor ? ['', `… more findings: use --all or --limit`] : []),
     );

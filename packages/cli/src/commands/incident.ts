@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { type CliIo, printJson, printLines } from '../cli-io.js';
 import { positiveInt } from '../option-parsers.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
 
 function idList(value: string, previous: number[] = []): number[] {
@@ -87,47 +88,48 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
   );
 
   withApiOptions(
-    incident
-      .command('list')
-      .description('Incidents, newest first')
-      .option('--open', 'only open incidents')
-      .option('--release <id>', 'only those caused by this release', positiveInt)
-      .option('--change <id>', 'only those caused by this change', positiveInt)
-      .option('--ci <id>', 'only those affecting this CI', positiveInt)
-      .option('--limit <n>', 'how many', positiveInt, 50)
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      incident
+        .command('list')
+        .description('Incidents, newest first')
+        .option('--open', 'only open incidents')
+        .option('--release <id>', 'only those caused by this release', positiveInt)
+        .option('--change <id>', 'only those caused by this change', positiveInt)
+        .option('--ci <id>', 'only those affecting this CI', positiveInt)
+        .option('--json', 'print JSON: an array of the incidents listed'),
+      'incident',
+    ),
   ).action(
     async (
-      options: ApiOptions & {
-        open?: boolean;
-        release?: number;
-        change?: number;
-        ci?: number;
-        limit: number;
-        json?: boolean;
-      },
+      options: ApiOptions &
+        PagingOptions & {
+          open?: boolean;
+          release?: number;
+          change?: number;
+          ci?: number;
+          json?: boolean;
+        },
     ) => {
       const { api } = apiClient(options, io);
-      const items: IncidentLike[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(
-          api.GET('/api/v1/incidents', {
-            params: {
-              query: {
-                limit: Math.min(1000, options.limit - items.length),
-                ...(cursor && { cursor }),
-                ...(options.open && { open: true }),
-                ...(options.release !== undefined && { releaseId: options.release }),
-                ...(options.change !== undefined && { changeId: options.change }),
-                ...(options.ci !== undefined && { ciId: options.ci }),
+      const listed = await fetchPaginatedList(
+        (cursor, limit) =>
+          unwrap(
+            api.GET('/api/v1/incidents', {
+              params: {
+                query: {
+                  limit,
+                  ...(cursor !== undefined && { cursor }),
+                  ...(options.open && { open: true }),
+                  ...(options.release !== undefined && { releaseId: options.release }),
+                  ...(options.change !== undefined && { changeId: options.change }),
+                  ...(options.ci !== undefined && { ciId: options.ci }),
+                },
               },
-            },
-          }),
-        );
-        items.push(...page.items);
-        cursor = page.next ?? undefined;
-      } while (cursor && items.length < options.limit);
+            }),
+          ),
+        options,
+      );
+      const items: IncidentLike[] = listed.items;
       if (options.json) {
         printJson(io, items);
         return;
@@ -147,6 +149,7 @@ export function registerIncidentCommands(program: Command, io: CliIo): void {
               { header: 'TITLE', value: (i) => i.title },
             ]),
       );
+      printMoreLine(io, listed, 'incident');
     },
   );
 

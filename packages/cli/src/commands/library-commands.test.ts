@@ -4,6 +4,7 @@ import path from 'node:path';
 import { systemActor } from '@slipway/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slipway, startTestServer, type TestServer, tempDir } from '../test-support/cli-harness.js';
+import { reasonText } from './compliance.js';
 
 const FIXTURES = path.join(
   path.dirname(new URL(import.meta.url).pathname),
@@ -205,5 +206,17 @@ describe('artifact, hardware and compliance commands against a real server', () 
     expect(run.stdout).toMatch(/installed software versions checked against policy version 1/);
     const json = await slipway(['compliance', '--json'], { env: engineerEnv });
     expect(json.json()).toMatchObject({ counts: { software: 0 }, items: [] });
+  });
+
+  it('names the rule of a compliance reason once', () => {
+    expect(reasonText({ rule: 'library.approved', message: 'nginx 1.2 is not in the software library' })).toBe(
+      'nginx 1.2 is not in the software library (library.approved)',
+    );
+    expect(
+      reasonText({
+        rule: 'licences.deny',
+        message: "licence AGPL-3.0: AGPL-3.0 is on the policy's deny list (licences.deny)",
+      }),
+    ).toBe("licence AGPL-3.0: AGPL-3.0 is on the policy's deny list (licences.deny)");
   });
 });

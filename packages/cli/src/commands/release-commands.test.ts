@@ -335,6 +335,11 @@ describe('slipway release … and policy … against a real server', () => {
     expect(notes.code, notes.stderr).toBe(0);
     expect(notes.stdout).toMatch(/^# /);
     expect(notes.stdout).toContain('Zoom 5.17.5');
+    const notesJson = await slipway(['release', 'notes', rel, '--json'], as('rita'));
+    expect(notesJson.code, notesJson.stderr).toBe(0);
+    const notesAnswer = notesJson.json<{ releaseId: number; format: string; text: string }>();
+    expect(notesAnswer).toMatchObject({ releaseId: id, format: 'markdown' });
+    expect(notesAnswer.text.trimEnd()).toBe(notes.stdout.trimEnd());
 
     const archive = path.join(dir, 'evidence.tar.gz');
     const evidence = await slipway(['release', 'evidence', rel, '-o', archive], as('rita'));

@@ -25,9 +25,9 @@ import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
 import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { streamedBody } from '../streaming-body.js';
 import { formatTable, shortTime } from '../table-format.js';
-import { boundedInteger } from './impact.js';
 import { resolveTeamId } from './team.js';
 
 type Body<Path extends keyof paths, Method extends 'get' | 'post'> = paths[Path] extends {
@@ -64,11 +64,10 @@ interface CreateOptions extends JsonOption {
   team?: string;
 }
 
-interface ListOptions extends JsonOption {
+interface ListOptions extends JsonOption, PagingOptions {
   state?: string;
   type?: ReleaseType;
   unit?: string;
-  limit?: number;
 }
 
 interface PlanOptions extends JsonOption {
@@ -339,31 +338,38 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
   });
 
   withApiOptions(
-    release
-      .command('list')
-      .description('List releases')
-      .option('--state <states>', `one or more of ${RELEASE_STATES.join(', ')} (comma-separated)`)
-      .option('--type <type>', RELEASE_TYPES.join(', '), oneOf(RELEASE_TYPES))
-      .option('--unit <name>', 'one release unit')
-      .option('--limit <n>', 'how many (default 50)', boundedInteger(1, 1000))
-      .option('--json', 'print JSON'),
+    withPagingOptions(
+      release
+        .command('list')
+        .description('List releases')
+        .option('--state <states>', `one or more of ${RELEASE_STATES.join(', ')} (comma-separated)`)
+        .option('--type <type>', RELEASE_TYPES.join(', '), oneOf(RELEASE_TYPES))
+        .option('--unit <name>', 'one release unit')
+        .option('--json', 'print JSON: { items, next } (next is null when every match is listed)'),
+      'release',
+    ),
   ).action(async (options: ListOptions) => {
     for (const s of options.state?.split(',') ?? []) {
       if (!(RELEASE_STATES as readonly string[]).includes(s.trim()))
         throw new CliError(`--state: "${s}" is not one of ${RELEASE_STATES.join(', ')}`);
     }
     const { api } = apiClient(options, io);
-    const page = await unwrap(
-      api.GET('/api/v1/releases', {
-        params: {
-          query: {
-            limit: options.limit ?? 50,
-            ...(options.state !== undefined && { state: options.state }),
-            ...(options.type !== undefined && { type: options.type }),
-            ...(options.unit !== undefined && { unit: options.unit }),
-          },
-        },
-      }),
+    const page = await fetchPaginatedList(
+      (cursor, limit) =>
+        unwrap(
+          api.GET('/api/v1/releases', {
+            params: {
+              query: {
+                limit,
+                ...(cursor !== undefined && { cursor }),
+                ...(options.state !== undefined && { state: options.state }),
+                ...(options.type !== undefined && { type: options.type }),
+                ...(options.unit !== undefined && { unit: options.unit }),
+              },
+            },
+          }),
+        ),
+      options,
     );
     if (options.json) printJson(io, page);
     else
@@ -381,6 +387,7 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
               { header: 'TITLE', value: (r) => r.title },
             ]),
       );
+    if (!options.json) printMoreLine(io, page, 'release');
   });
 
   withApiOptions(
@@ -850,15 +857,18 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       .command('notes')
       .description('Release notes in Markdown (contents, changes, tests, known issues, back-out)')
       .argument('<id>', 'release id', releaseId)
-      .option('-o, --output <file>', 'write them to a file instead of printing them'),
+      .option('-o, --output <file>', 'write them to a file instead of printing them')
+      .option('--json', 'print JSON: { releaseId, format: "markdown", text } (with -o: file instead of text)'),
   ).action(async (id: number, options: OutputOptions) => {
     const { api } = apiClient(options, io);
     const { data } = await api.GET('/api/v1/releases/{id}/notes', { params: { path: { id } }, parseAs: 'text' });
     const markdown = String(data ?? '');
     if (options.output !== undefined) {
       fs.writeFileSync(options.output, markdown);
-      printLines(io, `Wrote the release notes of #${id} to ${options.output}`);
-    } else io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+      if (options.json) printJson(io, { releaseId: id, format: 'markdown', file: options.output });
+      else printLines(io, `Wrote the release notes of #${id} to ${options.output}`);
+    } else if (options.json) printJson(io, { releaseId: id, format: 'markdown', text: markdown });
+    else io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
   });
 
   withApiOptions(

@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { instant, oneOf } from '../option-parsers.js';
+import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { positiveInteger } from './token.js';
 
@@ -244,24 +245,32 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
   });
 
   withApiOptions(
-    rollout
-      .command('list')
-      .description('Rollouts, newest first')
-      .option('--release <id>', 'of one release', positiveInteger)
-      .option('--state <state>', `in one state (${ROLLOUT_STATES.join(', ')})`, oneOf(ROLLOUT_STATES))
-      .option('--json', 'print JSON'),
-  ).action(async (options: JsonOption & { release?: number; state?: string }) => {
+    withPagingOptions(
+      rollout
+        .command('list')
+        .description('Rollouts, newest first')
+        .option('--release <id>', 'of one release', positiveInteger)
+        .option('--state <state>', `in one state (${ROLLOUT_STATES.join(', ')})`, oneOf(ROLLOUT_STATES))
+        .option('--json', 'print JSON: { items, next } (next is null when every match is listed)'),
+      'rollout',
+    ),
+  ).action(async (options: JsonOption & PagingOptions & { release?: number; state?: string }) => {
     const { api } = apiClient(options, io);
-    const page = await unwrap(
-      api.GET('/api/v1/rollouts', {
-        params: {
-          query: {
-            limit: 100,
-            ...(options.release && { releaseId: options.release }),
-            ...(options.state && { state: options.state }),
-          },
-        },
-      }),
+    const page = await fetchPaginatedList(
+      (cursor, limit) =>
+        unwrap(
+          api.GET('/api/v1/rollouts', {
+            params: {
+              query: {
+                limit,
+                ...(cursor !== undefined && { cursor }),
+                ...(options.release && { releaseId: options.release }),
+                ...(options.state && { state: options.state }),
+              },
+            },
+          }),
+        ),
+      options,
     );
     if (options.json) printJson(io, page);
     else
@@ -277,6 +286,7 @@ export function registerRolloutCommands(program: Command, io: CliIo): void {
           { header: 'STARTED', value: (r) => shortTime(r.startedAt) },
         ]),
       );
+    if (!options.json) printMoreLine(io, page, 'rollout');
   });
 
   withApiOptions(
