@@ -1,7 +1,11 @@
-import type { Role } from '@slipway/model';
+import type { ChangeState, Role } from '@slipway/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transitionTarget as targetOf } from '../lifecycle-words.js';
 import { slipway, startTestServer, type TestServer } from '../test-support/cli-harness.js';
-import { transitionTarget } from './change.js';
+import { CHANGE_LIFECYCLE } from './change.js';
+
+const transitionTarget = (word: string, change: { state: ChangeState; type: string }) =>
+  targetOf(CHANGE_LIFECYCLE, word, change);
 
 interface SystemActorLike {
   userId: null;

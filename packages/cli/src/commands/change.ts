@@ -6,7 +6,6 @@ import {
   CHANGE_TYPES,
   type ChangeState,
   type ChangeType,
-  changeTransitionsFrom,
   REVIEW_OUTCOMES,
   type ReviewOutcome,
 } from '@slipway/model';
@@ -14,6 +13,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
+import { type Lifecycle, lifecycleWords, transitionTarget } from '../lifecycle-words.js';
 import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
@@ -168,25 +168,13 @@ export function describeChange(change: Change): string[] {
   return lines;
 }
 
-/** What `change transition` takes: a target state, or the name of the action that leads there. */
-const TRANSITION_WORDS: readonly string[] = [...new Set<string>([...CHANGE_STATES, ...CHANGE_ACTIONS])];
-
-/**
- * The state `change transition <id> <word>` asks for, from the model's change lifecycle: an
- * action the change may take now (`assess` in state assess means "→ authorize", as `change show`
- * hints), else a state name, else the target of that action for the change's type (the server
- * then says why it cannot go there now).
- */
-export function transitionTarget(word: string, change: { state: ChangeState; type: ChangeType }): ChangeState {
-  const now = changeTransitionsFrom(change.state, change.type).find((t) => t.action === word);
-  if (now) return now.to;
-  if ((CHANGE_STATES as readonly string[]).includes(word)) return word as ChangeState;
-  const any = CHANGE_TRANSITIONS.find((t) => t.action === word && t.types.includes(change.type));
-  if (any) return any.to;
-  throw new CliError(
-    `"${word}" is neither a change state (${CHANGE_STATES.join(', ')}) nor an action of a ${change.type} change`,
-  );
-}
+/** The change lifecycle as `change transition` reads words against it. */
+export const CHANGE_LIFECYCLE: Lifecycle<ChangeState> = {
+  noun: 'change',
+  states: CHANGE_STATES,
+  actions: CHANGE_ACTIONS,
+  transitions: CHANGE_TRANSITIONS,
+};
 
 function conflictLines(conflicts: ChangeConflicts['conflicts'] | ConflictReport['items']): string[] {
   if (conflicts.length === 0) return ['No conflicts'];
@@ -386,7 +374,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
       .argument(
         '<to>',
         `a state (${CHANGE_STATES.join(', ')}) or an action (${CHANGE_ACTIONS.join(', ')})`,
-        oneOf(TRANSITION_WORDS),
+        oneOf(lifecycleWords(CHANGE_LIFECYCLE)),
       )
       .option('--comment <text>', 'a comment for the history')
       .option('--override-freeze <reason>', 'override a soft freeze, with the reason (change managers only)')
@@ -394,7 +382,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
   ).action(async (id: number, word: string, options: ActOptions) => {
     const { api } = apiClient(options, io);
     const found = await current(api, id);
-    const to = transitionTarget(word, found);
+    const to = transitionTarget(CHANGE_LIFECYCLE, word, found);
     const moved = await unwrap(
       api.POST('/api/v1/changes/{id}/transitions', {
         params: { path: { id }, header: { 'if-match': `"${found.version}"` } },

@@ -7,8 +7,10 @@ import {
   PLAN_SECTION_STATUSES,
   type PlanSectionKey,
   type PlanSectionStatus,
+  RELEASE_ACTIONS,
   RELEASE_ELEMENTS,
   RELEASE_STATES,
+  RELEASE_TRANSITIONS,
   RELEASE_TYPES,
   type ReleaseElement,
   type ReleaseState,
@@ -24,6 +26,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
+import { type Lifecycle, lifecycleWords, transitionTarget } from '../lifecycle-words.js';
 import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
 import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { streamedBody } from '../streaming-body.js';
@@ -200,7 +203,9 @@ export function describeRelease(release: Release): string[] {
     lines.push(`  freeze override by ${release.freezeOverride.by}: ${release.freezeOverride.reason}`);
   if (release.reviewDueAt) lines.push(`  review due     ${shortTime(release.reviewDueAt)}`);
   lines.push(
-    `  next           ${release.allowedTransitions.map((t) => `${t.action} (→ ${t.to})`).join(', ') || 'nothing: the release is finished'}`,
+    release.allowedTransitions.length === 0
+      ? '  next           nothing: the release is finished'
+      : `  next           ${release.allowedTransitions.map((t) => `${t.action} (→ ${t.to})`).join(', ')}; slipway release transition ${release.id} <action or state>`,
   );
   return lines;
 }
@@ -270,6 +275,14 @@ async function writeDownload(response: Response, target: string): Promise<number
   }
   return bytes;
 }
+
+/** The release lifecycle as `release transition` reads words against it. */
+export const RELEASE_LIFECYCLE: Lifecycle<ReleaseState> = {
+  noun: 'release',
+  states: RELEASE_STATES,
+  actions: RELEASE_ACTIONS,
+  transitions: RELEASE_TRANSITIONS,
+};
 
 /**
  * `slipway release create|list|show|plan|add-artifact|target|test|readiness|promote|transition|
@@ -774,13 +787,18 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       .command('transition')
       .description('Move a release to another state; a blocked gate lists every unmet rule')
       .argument('<id>', 'release id', releaseId)
-      .argument('<to>', RELEASE_STATES.join(', '), oneOf(RELEASE_STATES))
+      .argument(
+        '<to>',
+        `a state (${RELEASE_STATES.join(', ')}) or an action (${RELEASE_ACTIONS.join(', ')})`,
+        oneOf(lifecycleWords(RELEASE_LIFECYCLE)),
+      )
       .option('--comment <text>', 'a comment for the history')
       .option('--override-freeze <reason>', 'override a freeze where the policy allows it, with the reason')
       .option('--json', 'print JSON'),
-  ).action(async (id: number, to: ReleaseState, options: TransitionOptions) => {
+  ).action(async (id: number, word: string, options: TransitionOptions) => {
     const { api } = apiClient(options, io);
     const found = await current(api, id);
+    const to = transitionTarget(RELEASE_LIFECYCLE, word, found);
     const moved = await explained(
       io,
       unwrap(
