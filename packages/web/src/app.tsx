@@ -3,6 +3,7 @@ import { WindowsPage } from './calendar/windows-page.js';
 import { ChangesLayout } from './changes/changes-layout.js';
 import { CmdbLayout } from './cmdb/cmdb-layout.js';
 import { AppShell } from './components/app-shell.js';
+import { IdRoute } from './components/id-route.js';
 import { NAVIGATION } from './components/navigation.js';
 import { RequirePermission, RequireSession } from './components/route-guards.js';
 import { LibraryLayout } from './library/library-layout.js';
@@ -19,7 +20,7 @@ import { EditChangePage, NewChangePage } from './pages/change-editor-page.js';
 import { ChangePage } from './pages/change-page.js';
 import { ChangesPage } from './pages/changes-page.js';
 import { CiGraphPage } from './pages/ci-graph-page.js';
-import { CiPageRoute } from './pages/ci-page.js';
+import { CiPage } from './pages/ci-page.js';
 import { CiSearchPage } from './pages/ci-search-page.js';
 import { CmdbImportPage } from './pages/cmdb-import-page.js';
 import { CompliancePage } from './pages/compliance-page.js';
@@ -72,10 +73,13 @@ export function App() {
               }
             >
               <Route index element={<CiSearchPage />} />
-              <Route path="cis/:id" element={<CiPageRoute />} />
-              <Route path="cis/:id/graph" element={<CiGraphPage />} />
+              <Route path="cis/:id" element={<IdRoute>{(id) => <CiPage ciId={id} />}</IdRoute>} />
+              <Route path="cis/:id/graph" element={<IdRoute>{(id) => <CiGraphPage ciId={id} />}</IdRoute>} />
               <Route path="baselines" element={<BaselinesPage />} />
-              <Route path="baselines/:id/diff" element={<BaselineDiffPageRoute />} />
+              <Route
+                path="baselines/:id/diff"
+                element={<IdRoute>{(id) => <BaselineDiffPageRoute baselineId={id} />}</IdRoute>}
+              />
               <Route path="quality" element={<DataQualityPage />} />
               <Route
                 path="import"
@@ -104,12 +108,12 @@ export function App() {
                   </RequirePermission>
                 }
               />
-              <Route path=":id" element={<ChangePage />} />
+              <Route path=":id" element={<IdRoute>{(id) => <ChangePage id={id} />}</IdRoute>} />
               <Route
                 path=":id/edit"
                 element={
                   <RequirePermission permission="changes.write">
-                    <EditChangePage />
+                    <IdRoute>{(id) => <EditChangePage id={id} />}</IdRoute>
                   </RequirePermission>
                 }
               />
@@ -175,7 +179,7 @@ export function App() {
                 path="artifacts/:id"
                 element={
                   <RequirePermission permission="library.read">
-                    <ArtifactPage />
+                    <IdRoute>{(id) => <ArtifactPage id={id} />}</IdRoute>
                   </RequirePermission>
                 }
               />
@@ -208,7 +212,7 @@ export function App() {
               path="releases/:id"
               element={
                 <RequirePermission permission="releases.read">
-                  <ReleasePage />
+                  <IdRoute>{(id) => <ReleasePage id={id} />}</IdRoute>
                 </RequirePermission>
               }
             />
@@ -224,7 +228,7 @@ export function App() {
               path="rollouts/:id"
               element={
                 <RequirePermission permission="rollouts.read">
-                  <RolloutPage />
+                  <IdRoute>{(id) => <RolloutPage id={id} />}</IdRoute>
                 </RequirePermission>
               }
             />

@@ -1,9 +1,11 @@
 import { Link } from 'react-router';
 import { ciPath, classLabel } from '../cmdb/ci-format.js';
 import { CiPicker, type PickedCi } from '../cmdb/ci-picker.js';
+import { useShowAll } from '../components/show-all.js';
 
 /** The CIs a change touches: a picker to add one, and the chosen ones with a remove button each. */
 export function CiListField({ value, onChange }: { value: PickedCi[]; onChange: (cis: PickedCi[]) => void }) {
+  const chosen = useShowAll(value);
   return (
     <div className="field-wide">
       <CiPicker
@@ -20,7 +22,7 @@ export function CiListField({ value, onChange }: { value: PickedCi[]; onChange: 
           : `CIs this change touches (${value.length}):`}
       </p>
       <ul className="chosen-cis" aria-labelledby="chosen-cis-label">
-        {value.map((ci) => (
+        {chosen.shown.map((ci) => (
           <li key={ci.id}>
             <Link to={ciPath(ci.id)} target="_blank" rel="noreferrer">
               {ci.name}
@@ -37,6 +39,12 @@ export function CiListField({ value, onChange }: { value: PickedCi[]; onChange: 
           </li>
         ))}
       </ul>
+      {chosen.toggle && (
+        <p className="small">
+          {chosen.hidden > 0 && `${chosen.hidden.toLocaleString('en-GB')} more not shown. `}
+          {chosen.toggle}
+        </p>
+      )}
     </div>
   );
 }

@@ -13,7 +13,7 @@ export function LiveAssessment({ draft }: { draft: DraftState }) {
           ? 'Saving the draft…'
           : draft.change
             ? `Draft #${draft.change.id} saved (version ${draft.change.version}); figures are live.`
-            : 'Give the change a title to save a draft; risk and conflicts follow every edit.'}
+            : 'Nothing is stored yet. Save a draft to see its risk and conflicts; they then follow every edit.'}
       </p>
       <ErrorNotice error={draft.saveError} />
       <ErrorNotice error={draft.previewError} />

@@ -18,7 +18,8 @@ export interface DraftState {
 
 /**
  * Keeps a change being written in step with the server: the first save creates it (state `new`,
- * which is a draft nobody acts on), later edits PATCH it with If-Match, and after each save the
+ * which is a draft nobody acts on; the form asks for that save explicitly, never on typing),
+ * later edits PATCH it with If-Match, and after each save the
  * impact, risk and conflicts are asked for again. The server has no stateless "preview" for an
  * unsaved change, so the draft is what makes risk and conflicts live while the form is filled.
  * Saves never overlap: an edit made during a save is sent right after it.

@@ -91,12 +91,26 @@ describe.runIf(browserTests.run)('changes and the CAB in headless Chromium (demo
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Changes' }).click();
     await page.getByRole('heading', { level: 1, name: 'Changes' }).waitFor();
     await page.getByRole('navigation', { name: 'Changes' }).getByRole('link', { name: 'Raise a change' }).click();
+    // Typing writes nothing: the draft is created by "Save draft" (no junk drafts left behind).
+    const creates: string[] = [];
+    const onRequest = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/v1/changes')) creates.push(request.url());
+    };
+    page.on('request', onRequest);
     await page.getByLabel('Title').fill('Update the desktop browser');
     await page.getByLabel('What will be done').fill('Install the approved browser update');
+    await page.waitForTimeout(1500); // longer than the draft's save delay
+    expect(creates).toEqual([]);
+    await expect(page.getByLabel('Type', { exact: true }).isEnabled()).resolves.toBe(true);
+    await page.getByTestId('draft-status').getByText('Nothing is stored yet.').waitFor();
+    await page.getByRole('button', { name: 'Save draft' }).click();
     await page
       .getByTestId('draft-status')
       .getByText(/Draft #\d+ saved/)
       .waitFor();
+    page.off('request', onRequest);
+    expect(creates).toHaveLength(1);
+    await expect(page.getByLabel('Type', { exact: true }).isEnabled()).resolves.toBe(false);
     await page.getByLabel('Add a CI').fill(desktop.name);
     await page.getByRole('radio', { name: new RegExp(`^${desktop.name}`) }).click();
     await page

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import { useLocation, useParams } from 'react-router';
+import { useLocation } from 'react-router';
 import type { Artifact } from '../api/types.js';
 import { formatBytes } from '../cmdb/ci-format.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { LoadFailure } from '../components/load-failure.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { SbomComponents } from '../library/sbom-components.js';
@@ -17,10 +18,9 @@ function uploadedNotice(state: unknown): string | null {
 }
 
 /** One artifact: integrity, licence verdict, signature, coexistence ranges, SBOM, and approve/verify/retire. */
-export function ArtifactPage() {
+export function ArtifactPage({ id }: { id: number }) {
   const { api, can } = useSession();
   const { user } = useSignedIn();
-  const id = Number(useParams().id);
   const load = useCallback((signal: AbortSignal) => api.library.artifacts.get(id, signal), [api, id]);
   const loaded = useLoad(load);
   const [artifact, setArtifact] = useState<Artifact | undefined>(undefined);
@@ -31,7 +31,7 @@ export function ArtifactPage() {
   const [busy, setBusy] = useState(false);
   useDocumentTitle(artifact ? `${artifact.name} ${artifact.artifactVersion}` : 'Artifact');
 
-  if (loaded.error && !artifact) return <ErrorNotice error={loaded.error} onRetry={loaded.reload} />;
+  if (loaded.error && !artifact) return <LoadFailure error={loaded.error} onRetry={loaded.reload} />;
   if (!artifact) return <p aria-live="polite">Loading the artifact…</p>;
   const current = artifact;
 

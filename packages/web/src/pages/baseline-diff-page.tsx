@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { DiffAgainst, DiffSection } from '../api/slipway-api.js';
 import type { BaselineDiff, CiChange, CiSnapshot, DiffSectionPage, RelationshipSnapshot } from '../api/types.js';
 import { CiStatusBadge } from '../cmdb/ci-badges.js';
@@ -28,20 +28,9 @@ function againstFrom(value: string | null): DiffAgainst {
   return 'live';
 }
 
-export function BaselineDiffPageRoute() {
-  const { id } = useParams();
+/** The diff route of one baseline (IdRoute has checked the id): a fresh page per comparison. */
+export function BaselineDiffPageRoute({ baselineId }: { baselineId: number }) {
   const [params] = useSearchParams();
-  const baselineId = Number(id);
-  if (!Number.isSafeInteger(baselineId) || baselineId < 1) {
-    return (
-      <section className="page">
-        <h1>No such baseline</h1>
-        <p>
-          <Link to="/cmdb/baselines">Back to the baselines</Link>
-        </p>
-      </section>
-    );
-  }
   const against = againstFrom(params.get('against'));
   return <BaselineDiffPage key={`${baselineId}-${against}`} baselineId={baselineId} against={against} />;
 }

@@ -1,6 +1,6 @@
 import { CHANGE_TYPES, type ChangeType, EDITABLE_CHANGE_STATES } from '@slipway/model';
 import { type FormEvent, useCallback, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate } from 'react-router';
 import type { ChangeDraft } from '../api/changes-api.js';
 import type { Change } from '../api/types.js';
 import { changePath } from '../changes/change-badges.js';
@@ -10,6 +10,7 @@ import { fromLocalInput, toLocalInput } from '../changes/local-time.js';
 import { useChangeDraft } from '../changes/use-change-draft.js';
 import type { PickedCi } from '../cmdb/ci-picker.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { LoadFailure } from '../components/load-failure.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession, useSignedIn } from '../session/session-context.js';
@@ -66,13 +67,12 @@ export function NewChangePage() {
 }
 
 /** /changes/:id/edit: edit a change that has not started yet. */
-export function EditChangePage() {
+export function EditChangePage({ id }: { id: number }) {
   const { api } = useSession();
-  const id = Number(useParams().id);
   const load = useCallback((signal: AbortSignal) => api.changes.get(id, signal), [api, id]);
   const { data, error, reload } = useLoad(load);
   useDocumentTitle(data ? `Edit #${data.id}` : 'Edit change');
-  if (error) return <ErrorNotice error={error} onRetry={reload} />;
+  if (error) return <LoadFailure error={error} onRetry={reload} />;
   if (!data) return <p aria-live="polite">Loading the change…</p>;
   if (!EDITABLE_CHANGE_STATES.includes(data.state)) {
     return (
@@ -106,8 +106,24 @@ function ChangeEditor({ existing }: { existing: Change | null }) {
   function update(patch: Partial<FormValues>) {
     const next = { ...values, ...patch };
     setValues(next);
-    // Nothing is saved until the change has a title: an untitled draft is noise in everyone's list.
-    if (next.title.trim() !== '' || draft.change) draft.edit(next.type, draftOf(next));
+    // Typing never creates a change: a draft exists only once the user saves one (Save draft,
+    // Submit), so leaving the form leaves nothing behind and the type stays open until then.
+    // Once it exists, edits keep it (and its live risk and conflicts) up to date.
+    if (draft.change) draft.edit(next.type, draftOf(next));
+  }
+
+  /** Creates the draft and stays on the form, so risk and conflicts follow the next edits. */
+  async function saveDraft() {
+    setSubmitError(undefined);
+    setSubmitting(true);
+    try {
+      draft.edit(values.type, draftOf(values));
+      await draft.saveNow();
+    } catch (error) {
+      setSubmitError(error);
+    } finally {
+      setSubmitting(false);
+    }
   }
 
   async function save(submit: boolean) {
@@ -282,7 +298,17 @@ function ChangeEditor({ existing }: { existing: Change | null }) {
             <button type="submit" disabled={submitting || values.title.trim() === ''}>
               {isNew ? 'Submit for assessment' : 'Save changes'}
             </button>
-            {isNew && (
+            {isNew && draft.change === null && (
+              <button
+                type="button"
+                className="button-secondary"
+                disabled={submitting || values.title.trim() === ''}
+                onClick={() => void saveDraft()}
+              >
+                Save draft
+              </button>
+            )}
+            {isNew && draft.change !== null && (
               <button
                 type="button"
                 className="button-secondary"

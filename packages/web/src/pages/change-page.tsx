@@ -1,6 +1,6 @@
 import { EDITABLE_CHANGE_STATES } from '@slipway/model';
 import { useCallback, useEffect, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link } from 'react-router';
 import type { Change } from '../api/types.js';
 import { ApprovalSummary } from '../changes/approval-summary.js';
 import { ChangeActions } from '../changes/change-actions.js';
@@ -12,15 +12,16 @@ import { RiskPanel } from '../changes/risk-panel.js';
 import { ciPath } from '../cmdb/ci-format.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { LoadFailure } from '../components/load-failure.js';
+import { useShowAll } from '../components/show-all.js';
 import { TeamName } from '../components/team-name.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession, useSignedIn } from '../session/session-context.js';
 
 /** One change: facts, risk, conflicts, approvals with comments, next steps and history. */
-export function ChangePage() {
+export function ChangePage({ id }: { id: number }) {
   const { api } = useSession();
-  const id = Number(useParams().id);
   const loadChange = useCallback((signal: AbortSignal) => api.changes.get(id, signal), [api, id]);
   const loaded = useLoad(loadChange);
   const [change, setChange] = useState<Change | undefined>(undefined);
@@ -42,8 +43,9 @@ export function ChangePage() {
   useDocumentTitle(change ? `#${change.id} ${change.title}` : 'Change');
   const { can } = useSession();
   const { user } = useSignedIn();
+  const cis = useShowAll(change?.cis ?? []);
 
-  if (loaded.error && !change) return <ErrorNotice error={loaded.error} onRetry={loaded.reload} />;
+  if (loaded.error && !change) return <LoadFailure error={loaded.error} onRetry={loaded.reload} />;
   if (!change) return <p aria-live="polite">Loading the change…</p>;
   const [conflicts, decisions, history] = details.data ?? [];
   return (
@@ -88,15 +90,17 @@ export function ChangePage() {
               <dd>{change.requester.username}</dd>
               <dt>Implementer</dt>
               <dd>{change.implementer?.username ?? <span className="muted">nobody yet</span>}</dd>
-              <dt>CIs</dt>
-              <dd>
+              <dt>CIs{change.cis.length > 0 && ` (${change.cis.length.toLocaleString('en-GB')})`}</dt>
+              <dd data-testid="change-cis">
                 {change.cis.length === 0 && <span className="muted">none</span>}
-                {change.cis.map((ci, index) => (
+                {cis.shown.map((ci, index) => (
                   <span key={ci.id}>
                     {index > 0 && ', '}
                     <Link to={ciPath(ci.id)}>{ci.name}</Link>
                   </span>
                 ))}
+                {cis.hidden > 0 && ` and ${cis.hidden.toLocaleString('en-GB')} more `}
+                {cis.toggle && <> {cis.toggle}</>}
               </dd>
               <dt>What</dt>
               <dd className="prewrap">{change.description || <span className="muted">—</span>}</dd>

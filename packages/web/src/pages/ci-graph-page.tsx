@@ -1,12 +1,11 @@
 import { useCallback } from 'react';
-import { useParams, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import type { DepthChoice } from '../cmdb/graph/dependency-graph.js';
 import { LazyDependencyGraph } from '../cmdb/lazy-dependency-graph.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession } from '../session/session-context.js';
-import { InvalidCiId } from './ci-page.js';
 
 function depthFrom(value: string | null): DepthChoice {
   if (value === 'all') return 'all';
@@ -15,11 +14,8 @@ function depthFrom(value: string | null): DepthChoice {
 }
 
 /** The dependency graph of one CI filling the window, for big neighbourhoods. */
-export function CiGraphPage() {
-  const { id } = useParams();
+export function CiGraphPage({ ciId }: { ciId: number }) {
   const [params] = useSearchParams();
-  const ciId = Number(id);
-  if (!Number.isSafeInteger(ciId) || ciId < 1) return <InvalidCiId />;
   return (
     <FullScreenGraph
       key={ciId}

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link } from 'react-router';
 import { isApiError } from '../api/errors.js';
 import type { Ci } from '../api/types.js';
 import { CiAttributes } from '../cmdb/ci-attributes.js';
@@ -15,26 +15,8 @@ import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession } from '../session/session-context.js';
 
-/** The CI page route: a fresh page (state, forms, graph) for every CI id. */
-export function CiPageRoute() {
-  const { id } = useParams();
-  const ciId = Number(id);
-  if (!Number.isSafeInteger(ciId) || ciId < 1) return <InvalidCiId />;
-  return <CiPage key={ciId} ciId={ciId} />;
-}
-
-export function InvalidCiId() {
-  return (
-    <section className="page">
-      <h1>No such CI</h1>
-      <p>
-        That is not a CI id. <Link to="/cmdb">Search the CMDB</Link>.
-      </p>
-    </section>
-  );
-}
-
-function CiPage({ ciId }: { ciId: number }) {
+/** One CI (the route, IdRoute, mounts a fresh page for every CI id). */
+export function CiPage({ ciId }: { ciId: number }) {
   const { api, can } = useSession();
   const canWrite = can('cmdb.write');
   const loadCi = useCallback((signal: AbortSignal) => api.cmdb.cis.get(ciId, signal), [api, ciId]);
@@ -43,13 +25,25 @@ function CiPage({ ciId }: { ciId: number }) {
   const classes = useLoad(loadClasses);
   const loadTypes = useCallback((signal: AbortSignal) => api.cmdb.relationshipTypes(signal), [api]);
   const types = useLoad(loadTypes);
+  const [graphGeneration, setGraphGeneration] = useState(0);
+  // The impact summary's two counts; the graph reuses the impact one as its totals. Loaded again
+  // when a relationship was added or removed (graphGeneration).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: graphGeneration asks for a new load.
+  const loadWalks = useCallback(
+    (signal: AbortSignal) =>
+      Promise.all([
+        api.cmdb.cis.graph(ciId, 'impact', { limit: 0 }, signal),
+        api.cmdb.cis.graph(ciId, 'dependencies', { limit: 0 }, signal),
+      ]),
+    [api, ciId, graphGeneration],
+  );
+  const walks = useLoad(loadWalks);
   // A write answers the new CI; it replaces the loaded one until the next reload.
   const [saved, setSaved] = useState<Ci | null>(null);
   const [editing, setEditing] = useState(false);
   const [retiring, setRetiring] = useState(false);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const [message, setMessage] = useState('');
-  const [graphGeneration, setGraphGeneration] = useState(0);
 
   const loaded = ciLoad.data;
   const ci = saved && loaded && saved.version > loaded.version ? saved : loaded;
@@ -199,7 +193,7 @@ function CiPage({ ciId }: { ciId: number }) {
       ) : (
         <div className="card-grid">
           <CiAttributes ci={ci} ciClass={ciClass} />
-          <ImpactSummary key={graphGeneration} ciId={ci.id} />
+          <ImpactSummary walks={walks} />
         </div>
       )}
 
@@ -210,7 +204,17 @@ function CiPage({ ciId }: { ciId: number }) {
         onChanged={() => setGraphGeneration((value) => value + 1)}
       />
       <div className="card graph-card">
-        <LazyDependencyGraph key={graphGeneration} rootId={ci.id} />
+        {/* Mounted with the page's relationship types and impact count, so the graph does not fetch them again. */}
+        {types.data && !walks.loading ? (
+          <LazyDependencyGraph
+            key={graphGeneration}
+            rootId={ci.id}
+            relationshipTypes={types.data.items}
+            initialTotals={walks.data?.[0]}
+          />
+        ) : (
+          <ErrorNotice error={types.error} onRetry={types.reload} />
+        )}
       </div>
       <CiHistory key={`${ci.version}-${graphGeneration}`} ciId={ci.id} />
     </section>

@@ -14,6 +14,7 @@ import { IncidentForm } from '../incidents/incident-form.js';
 import type { Incident } from '../incidents/incidents-api.js';
 import { useSession } from '../session/session-context.js';
 import '../incidents/incidents.css';
+import { useShowAll } from '../components/show-all.js';
 
 const OPEN_PAGE = 50;
 const RESOLVED_PAGE = 20;
@@ -49,15 +50,18 @@ function Cause({ cause }: { cause: Incident['cause'] }) {
 }
 
 function AffectedCis({ cis }: { cis: Incident['cis'] }) {
+  const list = useShowAll(cis);
   if (cis.length === 0) return <span className="muted">—</span>;
   return (
     <>
-      {cis.map((ci, i) => (
+      {list.shown.map((ci, i) => (
         <span key={ci.id}>
           {i > 0 && ', '}
           <Link to={`/cmdb/cis/${ci.id}`}>{ci.name}</Link>
         </span>
       ))}
+      {list.hidden > 0 && ` and ${list.hidden.toLocaleString('en-GB')} more `}
+      {list.toggle && <> {list.toggle}</>}
     </>
   );
 }

@@ -1,8 +1,8 @@
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
-import { useParams } from 'react-router';
+import { type ReactNode, useCallback, useRef, useState } from 'react';
 import type { Release } from '../api/types.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { LoadFailure } from '../components/load-failure.js';
 import { TeamName } from '../components/team-name.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { type LoadState, useLoad } from '../hooks/use-load.js';
@@ -31,18 +31,30 @@ const SECTIONS = [
   ['history', 'History'],
 ] as const;
 
-/** Loads one part of the page, again whenever `key` changes (the release was written). */
-function usePart<T>(key: string, fetch: (signal: AbortSignal) => Promise<T>): LoadState<T> {
+/**
+ * Loads one part of the page once per `release` object: the page hands a new one only when the
+ * release was fetched again or a write answered it, so each part is requested once per page view
+ * and once per write. `fetch` may be a fresh closure on every render; only `release` starts a load.
+ */
+function usePart<T>(release: Release, fetch: (signal: AbortSignal) => Promise<T>): LoadState<T> {
   const latest = useRef(fetch);
   latest.current = fetch;
-  const load = useCallback(
-    (signal: AbortSignal) => {
-      void key;
-      return latest.current(signal);
-    },
-    [key],
-  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `release` is the trigger; the fetch reads the latest closure.
+  const load = useCallback((signal: AbortSignal) => latest.current(signal), [release]);
   return useLoad(load);
+}
+
+/** Two loads shown as one part: data once both have it, the first error, busy while either is. */
+function both<A, B>(first: LoadState<A>, second: LoadState<B>): LoadState<[A, B]> {
+  return {
+    data: first.data !== undefined && second.data !== undefined ? [first.data, second.data] : undefined,
+    error: first.error ?? second.error,
+    loading: first.loading || second.loading,
+    reload: () => {
+      if (first.error) first.reload();
+      if (second.error) second.reload();
+    },
+  };
 }
 
 /** A card of the release page with its own loading and error state. */
@@ -71,42 +83,61 @@ function Part<T>({
  * matrix, approvals, coexistence and impact, the release notes and the evidence pack. Every part
  * reloads after a write to the release (its version).
  */
-export function ReleasePage() {
+export function ReleasePage({ id }: { id: number }) {
   const { api } = useSession();
-  const id = Number(useParams().id);
   const loadRelease = useCallback((signal: AbortSignal) => api.releases.get(id, signal), [api, id]);
   const loaded = useLoad(loadRelease);
-  const [release, setRelease] = useState<Release | undefined>(undefined);
-  const [touched, setTouched] = useState(0);
-  useEffect(() => setRelease(loaded.data), [loaded.data]);
+  // A write answers the new release; it stands in for the loaded one until the next load.
+  // Derived during render (no effect), so a new release reaches the parts in a single render.
+  const [written, setWritten] = useState<{ base: Release | undefined; value: Release } | undefined>(undefined);
+  const release = written && written.base === loaded.data ? written.value : loaded.data;
   useDocumentTitle(release ? `${releaseName(release)} — release` : 'Release');
-  // A version bump (a transition, approval, test, plan edit) reloads every part.
-  const key = `${id}-${release?.version ?? 0}-${touched}`;
-  const readiness = usePart(key, (signal) => api.releases.readiness(id, signal));
-  const plan = usePart(key, (signal) => api.releases.plan(id, signal));
-  const contents = usePart(key, (signal) =>
-    Promise.all([
-      api.releases.contents(id, signal),
-      api.releases.targets(id, signal),
-      api.releases.environments(signal),
-    ]),
+  if (!release) {
+    return loaded.error ? (
+      <LoadFailure error={loaded.error} onRetry={loaded.reload} />
+    ) : (
+      <p aria-live="polite">Loading the release…</p>
+    );
+  }
+  // The parts mount only once the release exists: a missing release costs one request.
+  return (
+    <ReleaseView
+      release={release}
+      onChanged={(value) => setWritten({ base: loaded.data, value })}
+      // Tests, plan and contents edits bump the release's version on the server: fetch it again.
+      onRefresh={loaded.reload}
+    />
   );
-  const tests = usePart(key, (signal) =>
-    Promise.all([api.releases.tests(id, signal), api.releases.environments(signal)]),
-  );
-  const approvals = usePart(key, (signal) => api.releases.approvals(id, signal));
-  const coexistence = usePart(key, (signal) => api.releases.coexistence(id, signal));
-  const impact = usePart(key, (signal) => api.releases.impact(id, signal));
-  const notes = usePart(key, (signal) => api.releases.notes(id, signal));
-  const history = usePart(key, (signal) => api.releases.history(id, signal));
+}
 
-  if (loaded.error && !release) return <ErrorNotice error={loaded.error} onRetry={loaded.reload} />;
-  if (!release) return <p aria-live="polite">Loading the release…</p>;
-  // Tests and plan edits bump the release's version on the server: fetch it again.
-  const refresh = () => {
-    loaded.reload();
-    setTouched((value) => value + 1);
-  };
+/** The release's page once it is loaded: the facts, the actions and every part. */
+function ReleaseView({
+  release,
+  onChanged: setRelease,
+  onRefresh: refresh,
+}: {
+  release: Release;
+  onChanged: (release: Release) => void;
+  onRefresh: () => void;
+}) {
+  const { api } = useSession();
+  const id = release.id;
+  // Every part loads again for each new release object (a write, or the release fetched again).
+  const readiness = usePart(release, (signal) => api.releases.readiness(id, signal));
+  const plan = usePart(release, (signal) => api.releases.plan(id, signal));
+  const contents = usePart(release, (signal) => api.releases.contents(id, signal));
+  const targets = usePart(release, (signal) => api.releases.targets(id, signal));
+  // The environments do not depend on the release: loaded once for the tests and contents.
+  const loadEnvironments = useCallback((signal: AbortSignal) => api.releases.environments(signal), [api]);
+  const environments = useLoad(loadEnvironments);
+  const tests = usePart(release, (signal) => api.releases.tests(id, signal));
+  const approvals = usePart(release, (signal) => api.releases.approvals(id, signal));
+  const coexistence = usePart(release, (signal) => api.releases.coexistence(id, signal));
+  const impact = usePart(release, (signal) => api.releases.impact(id, signal));
+  const notes = usePart(release, (signal) => api.releases.notes(id, signal));
+  const history = usePart(release, (signal) => api.releases.history(id, signal));
+  const testsWithEnvironments = both(tests, environments);
+  const contentsWithTargets = both(contents, targets);
   return (
     <section className="page" aria-labelledby="release-title">
       <div className="page-head">
@@ -151,7 +182,7 @@ export function ReleasePage() {
         )}
       </dl>
       <ReleaseActions release={release} onChanged={setRelease} />
-      <ReleaseRollouts release={release} />
+      <ReleaseRollouts release={release} targets={targets.data} />
       <nav className="section-nav" aria-label="Release sections">
         <ul>
           {SECTIONS.map(([anchor, label]) => (
@@ -170,7 +201,7 @@ export function ReleasePage() {
             {(data) => <ReleaseApprovals release={release} approvals={data.items} onApproved={setRelease} />}
           </Part>
         </div>
-        <Part id="tests" title="Test matrix" state={tests}>
+        <Part id="tests" title="Test matrix" state={testsWithEnvironments}>
           {([list, environments]) => (
             <TestMatrix release={release} tests={list.items} environments={environments.items} onRecorded={refresh} />
           )}
@@ -178,11 +209,13 @@ export function ReleasePage() {
         <Part id="plan" title="Release plan" state={plan}>
           {(data) => <PlanSections release={release} plan={data} onSaved={refresh} />}
         </Part>
-        <Part id="contents" title="Contents" state={contents}>
-          {([data, targets, environments]) => (
+        <Part id="contents" title="Contents" state={contentsWithTargets}>
+          {([data, targetList]) => (
             <>
-              <ContentsView contents={data} targets={targets} />
-              <ContentsEditor release={release} environments={environments.items} onChanged={refresh} />
+              <ContentsView contents={data} targets={targetList} />
+              {environments.data && (
+                <ContentsEditor release={release} environments={environments.data.items} onChanged={refresh} />
+              )}
             </>
           )}
         </Part>

@@ -1,13 +1,14 @@
 import { TARGET_STATES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
 import { useCallback, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link } from 'react-router';
 import { fromLocalInput } from '../changes/local-time.js';
 import { DateTime } from '../components/date-time.js';
 import { ErrorNotice } from '../components/error-notice.js';
+import { LoadFailure } from '../components/load-failure.js';
 import { useDocumentTitle } from '../hooks/use-document-title.js';
 import { useLoad } from '../hooks/use-load.js';
 import { releaseName, releasePath } from '../releases/release-badges.js';
-import { formatDuration, RolloutStateBadge, rolloutLabel } from '../rollouts/rollout-badges.js';
+import { formatDuration, RolloutStateBadge, rolloutLabel, waveLabel } from '../rollouts/rollout-badges.js';
 import { RolloutControls } from '../rollouts/rollout-controls.js';
 import type { Rollout, RolloutActivation, RolloutEvent, RolloutWave } from '../rollouts/rollouts-api.js';
 import { useLiveRollout } from '../rollouts/use-live-rollout.js';
@@ -119,7 +120,8 @@ function Waves({
           >
             <div className="wave-head">
               <h3 id={`wave-${wave.index}-title`}>
-                Wave {wave.index + 1}: {wave.name}
+                {/* waveLabel at the start of a sentence: "Wave 0 (canary)", as the events say "wave 0 (canary)". */}
+                Wave {wave.index} ({wave.name})
               </h3>
               <RolloutStateBadge state={wave.state} />
               <span className="badge">{wave.action}</span>
@@ -154,7 +156,9 @@ function Waves({
 function describeEvent(event: RolloutEvent): string {
   const data = event.data as Record<string, unknown> & { ci?: { name?: string } };
   const parts: string[] = [];
-  if (typeof data.name === 'string') parts.push(data.name);
+  // Wave events carry the wave's index and name: named the way the wave headers and the server's reasons name them.
+  if (typeof data.wave === 'number' && typeof data.name === 'string') parts.push(waveLabel(data.wave, data.name));
+  else if (typeof data.name === 'string') parts.push(data.name);
   if (data.ci?.name) parts.push(data.ci.name);
   // "rollout.completed" already says the state it carries.
   if (typeof data.state === 'string' && event.type !== `rollout.${data.state}`) parts.push(rolloutLabel(data.state));
@@ -401,8 +405,7 @@ function Legend() {
  * progress, gate results and a grid of its targets coloured by state, and the event log fed by the
  * server-sent events stream.
  */
-export function RolloutPage() {
-  const id = Number(useParams().id);
+export function RolloutPage({ id }: { id: number }) {
   const { rollout, error, events, streaming, gridRef, accept, reload } = useLiveRollout(id);
   const { api, can } = useSession();
   const releaseId = rollout?.releaseId;
@@ -416,7 +419,7 @@ export function RolloutPage() {
   const release = useLoad(loadRelease).data;
   useDocumentTitle(rollout ? `Rollout #${rollout.id}` : 'Rollout');
   if (!rollout) {
-    return error ? <ErrorNotice error={error} /> : <p aria-live="polite">Loading the rollout…</p>;
+    return error ? <LoadFailure error={error} onRetry={reload} /> : <p aria-live="polite">Loading the rollout…</p>;
   }
   const { totals, kpis } = rollout;
   // A past deployment recorded as history has no executor: Slipway never ran it.

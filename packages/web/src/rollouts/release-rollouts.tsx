@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import type { Release } from '../api/types.js';
+import type { Release, ReleaseTargets } from '../api/types.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { useLoad } from '../hooks/use-load.js';
 import { useSession } from '../session/session-context.js';
@@ -11,24 +11,24 @@ const STARTABLE = ['approved', 'scheduled'];
 
 /**
  * The rollouts of a release on its page and, for an approved release and a user with
- * `rollouts.execute`, the form that starts one.
+ * `rollouts.execute`, the form that starts one. The release page loads the targets once for
+ * this card and its contents section; `undefined` while they load.
  */
-export function ReleaseRollouts({ release }: { release: Release }) {
+export function ReleaseRollouts({ release, targets }: { release: Release; targets: ReleaseTargets | undefined }) {
   const { api, can } = useSession();
   const mayRead = can('rollouts.read');
   // biome-ignore lint/correctness/useExhaustiveDependencies: the release's version: a new rollout moves the release (approved → scheduled → rolling out), so the list loads again.
   const load = useCallback(
     (signal: AbortSignal) =>
-      Promise.all([
-        mayRead ? api.rollouts.list({ releaseId: release.id, limit: 50 }, signal) : Promise.resolve({ items: [] }),
-        api.releases.targets(release.id, signal),
-      ]),
+      mayRead
+        ? api.rollouts.list({ releaseId: release.id, limit: 50 }, signal)
+        : Promise.resolve({ items: [], next: null }),
     [api, release.id, release.version, mayRead],
   );
   const state = useLoad(load);
   const mayStart = can('rollouts.execute') && STARTABLE.includes(release.state);
   if (!mayRead && !mayStart) return null;
-  const [rollouts, targets] = state.data ?? [];
+  const rollouts = state.data;
   const environments = targets?.environments.filter((e) => e.count > 0).map((e) => e.environment) ?? [];
   return (
     <section className="card" id="rollouts" aria-labelledby="rollouts-title" data-testid="release-rollouts">

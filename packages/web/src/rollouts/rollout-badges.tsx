@@ -3,6 +3,14 @@ export function rolloutLabel(state: string): string {
   return state.replaceAll('_', ' ');
 }
 
+/**
+ * A wave as the server names it in its reasons and events ("wave 0 (canary)"): the index counts
+ * from 0, like the CLI and the event log, so every place the UI names a wave agrees with them.
+ */
+export function waveLabel(index: number, name: string): string {
+  return `wave ${index} (${name})`;
+}
+
 /** A rollout's (or wave's, or target's) state as a coloured badge. */
 export function RolloutStateBadge({ state }: { state: string }) {
   return <span className={`status rollout-state rollout-state-${state}`}>{rolloutLabel(state)}</span>;

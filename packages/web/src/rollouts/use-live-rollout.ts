@@ -1,5 +1,6 @@
 import { ROLLOUT_EVENT_TYPES, TERMINAL_ROLLOUT_STATES } from '@slipway/model';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { isApiError } from '../api/errors.js';
 import { useSession } from '../session/session-context.js';
 import type { Rollout, RolloutEvent, RolloutTarget } from './rollouts-api.js';
 import { TargetGrid } from './target-grid.js';
@@ -49,6 +50,12 @@ export function useLiveRollout(id: number): LiveRollout {
     lastRefresh: 0,
     timer: 0 as ReturnType<typeof setTimeout> | 0,
     closed: false,
+    /**
+     * The rollout last taken is finished: the stream only replays its history (already in that
+     * answer), so its events and its end fetch nothing again. The fallback poll still runs, so a
+     * back-out started elsewhere shows up.
+     */
+    terminal: false,
     pending: [] as RolloutEvent[],
     flushScheduled: false,
     /** The throttled refresh, reachable from inside refresh() itself. */
@@ -102,6 +109,7 @@ export function useLiveRollout(id: number): LiveRollout {
       else for (const wave of changed) await fetchTargets(wave.index);
       for (const wave of next.waves) state.counts.set(wave.index, JSON.stringify(wave.counts));
       if (!state.closed) {
+        state.terminal = TERMINAL_ROLLOUT_STATES.includes(next.state);
         setRollout(next);
         setError(undefined);
       }
@@ -152,7 +160,7 @@ export function useLiveRollout(id: number): LiveRollout {
       if (message.type !== 'progress') {
         addEvent({ id: eventId, type: message.type, data, at: String(data.at ?? new Date().toISOString()) });
       }
-      schedule();
+      if (!state.terminal) schedule();
     };
     for (const type of [...ROLLOUT_EVENT_TYPES, 'progress', 'target_failed']) source.addEventListener(type, onEvent);
     // The server ends the stream when the rollout is finished; without close() EventSource would reconnect.
@@ -160,7 +168,7 @@ export function useLiveRollout(id: number): LiveRollout {
       source.close();
       state.source = null;
       setStreaming(false);
-      schedule();
+      if (!state.terminal) schedule();
     });
   }, [api, id, addEvent, schedule]);
 
@@ -174,10 +182,14 @@ export function useLiveRollout(id: number): LiveRollout {
         await fetchTargets(undefined);
         if (cancelled) return;
         for (const wave of first.waves) state.counts.set(wave.index, JSON.stringify(wave.counts));
+        state.terminal = TERMINAL_ROLLOUT_STATES.includes(first.state);
         setRollout(first);
         connect();
       } catch (failure) {
-        if (!cancelled) setError(failure);
+        if (cancelled) return;
+        // A rollout that does not exist has nothing to watch: no polling for it.
+        if (isApiError(failure, 'NOT_FOUND')) state.closed = true;
+        setError(failure);
       }
     })();
     const poll = setInterval(() => {
@@ -209,6 +221,7 @@ export function useLiveRollout(id: number): LiveRollout {
 
   const accept = useCallback(
     (next: Rollout) => {
+      live.current.terminal = TERMINAL_ROLLOUT_STATES.includes(next.state);
       setRollout(next);
       // A back-out of a finished rollout starts a new phase: listen again from the last event.
       if (!TERMINAL_ROLLOUT_STATES.includes(next.state)) connect();

@@ -23,6 +23,13 @@ export interface DependencyGraphProps {
   initialDepth?: DepthChoice;
   /** The graph fills the window (the full-screen page) instead of a panel of the CI page. */
   fullScreen?: boolean;
+  /** The relationship types when the page has them already (the CI page); otherwise the graph loads them. */
+  relationshipTypes?: readonly RelationshipTypeInfo[];
+  /**
+   * The count-only walk in `initialDirection` along every type, when the page has it already (the
+   * CI page's impact summary); the graph then asks only for the depth-limited walk.
+   */
+  initialTotals?: GraphAnswer;
 }
 
 interface Loaded extends LoadedWalk {
@@ -66,6 +73,8 @@ export function DependencyGraph({
   initialDirection = 'impact',
   initialDepth = 2,
   fullScreen = false,
+  relationshipTypes,
+  initialTotals,
 }: DependencyGraphProps) {
   const { api } = useSession();
   const id = useId();
@@ -95,7 +104,11 @@ export function DependencyGraph({
   /** CIs to bring into view after the next layout (the members of a group just opened). */
   const revealCis = useRef<readonly number[] | null>(null);
 
-  const loadTypes = useCallback((signal: AbortSignal) => api.cmdb.relationshipTypes(signal), [api]);
+  const loadTypes = useCallback(
+    (signal: AbortSignal) =>
+      relationshipTypes ? Promise.resolve({ items: [...relationshipTypes] }) : api.cmdb.relationshipTypes(signal),
+    [api, relationshipTypes],
+  );
   const types = useLoad(loadTypes);
   const typeInfos: RelationshipTypeInfo[] = types.data?.items ?? [];
 
@@ -120,12 +133,10 @@ export function DependencyGraph({
         if (!controller.signal.aborted) setBusy(message);
       },
     );
-    const totals = walkAnswer(
-      api,
-      rootId,
-      { direction, depth: undefined, types: walkTypes, limit: 0 },
-      controller.signal,
-    );
+    const totals =
+      initialTotals && direction === initialDirection && walkTypes === undefined
+        ? Promise.resolve(initialTotals)
+        : walkAnswer(api, rootId, { direction, depth: undefined, types: walkTypes, limit: 0 }, controller.signal);
     Promise.all([walk, totals]).then(
       ([walked, totalAnswer]) => {
         if (controller.signal.aborted) return;
@@ -144,7 +155,7 @@ export function DependencyGraph({
       },
     );
     return () => controller.abort();
-  }, [api, rootId, direction, depth, walkTypesKey]);
+  }, [api, rootId, direction, depth, walkTypesKey, initialDirection, initialTotals]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the store is mutated in place by expansions; `version` says when.
   const view = useMemo(() => {
