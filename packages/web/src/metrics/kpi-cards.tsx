@@ -40,7 +40,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     label: 'Downtime caused by releases',
     value: (f) => `${Math.round(f.downtime.totalMinutes)} min`,
     basis: (f) =>
-      `${Math.round(f.downtime.rolloutMinutes)} min in rollouts + ${Math.round(f.downtime.incidentMinutes)} min of incidents`,
+      `${Math.round(f.downtime.rolloutMinutes)} target-minutes in rollouts (each target's downtime, added up) + ${Math.round(f.downtime.incidentMinutes)} min of incidents`,
     trend: (f) => f.downtime.totalMinutes,
   },
   {

@@ -467,7 +467,9 @@ export function RolloutPage({ id }: { id: number }) {
         <dd>{totals.failed}</dd>
         <dt>Backed out</dt>
         <dd>{totals.backedOut}</dd>
-        <dt>Downtime</dt>
+        <dt title="Each target's own downtime, added up: 30 s on each of 100 targets is 50 min">
+          Downtime, all targets together
+        </dt>
         <dd>{formatDuration(totals.downtimeMs)}</dd>
         <dt>Started</dt>
         <dd>
