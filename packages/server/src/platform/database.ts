@@ -165,8 +165,12 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sl
       ...(reader && { sqliteReader: reader }),
       description: `sqlite:${file}`,
       close: async () => {
-        await db.destroy();
-        reader?.close();
+        try {
+          await db.destroy();
+        } finally {
+          reader?.close();
+          snapshotReaders.delete(db);
+        }
       },
     };
   }

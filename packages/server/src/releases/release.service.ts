@@ -918,7 +918,13 @@ export class ReleaseService {
     }
     // A release a rollout deployed is in that rollout's environment (promotion only walks the
     // environments before it), so the release no longer says "staging" once it is in production.
-    if (deployedTo !== undefined && transition.to === 'deployed') fields.current_environment = deployedTo;
+    // Only forward, and only to an environment of the policy's path: a rollout to an environment
+    // outside it (any CI environment may be a rollout's) must not reset the promotion path.
+    if (deployedTo !== undefined && transition.to === 'deployed') {
+      const path = policy.policy.environments;
+      const from = row.current_environment === null ? -1 : path.indexOf(row.current_environment);
+      if (path.indexOf(deployedTo) > from) fields.current_environment = deployedTo;
+    }
     if (freezeOverride) fields.freeze_override = writeJson(freezeOverride);
     const written = await releaseRepository.write(tx, row.id, fields);
     const gates = checks.map((c) => ({ guard: c.guard, met: c.met }));

@@ -106,8 +106,10 @@ export class UserService {
         return created;
       })
       // Two creates of one name at once both pass the check; the unique index refuses the second.
-      .catch((error: unknown) => {
-        throw isUniqueViolation(error) ? taken() : error;
+      .catch(async (error: unknown) => {
+        // Only the name race is the caller's: the account is there now, created by the other request.
+        if (isUniqueViolation(error) && (await userRepository.findByUsername(this.db, username))) throw taken();
+        throw error;
       });
     return { user, initialPassword: generated };
   }

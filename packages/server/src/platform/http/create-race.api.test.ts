@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { testDatabaseKinds } from '../../test-support/test-databases.js';
@@ -56,6 +57,20 @@ describe.each(testDatabaseKinds())('concurrent creation of one name on %s', (kin
     }
     expect(await count(t)).toHaveLength(1);
   });
+
+  it.runIf(kind === 'postgres')(
+    'keeps a clash on a generated id a logged 500: a sequence behind its table is no race of names',
+    async () => {
+      const db = t.slipway.ctx.database.db;
+      await sql`select setval(pg_get_serial_sequence('teams', 'id'), 1, false)`.execute(db);
+      const first = await t.request({ method: 'POST', url: '/api/v1/teams', body: { name: 'Behind the sequence' } });
+      expect(first.statusCode, first.body).toBe(500);
+      expect(first.json().error.code).toBe('INTERNAL');
+      await sql`select setval(pg_get_serial_sequence('teams', 'id'), (select max(id) from teams))`.execute(db);
+      const after = await t.request({ method: 'POST', url: '/api/v1/teams', body: { name: 'Behind the sequence' } });
+      expect(after.statusCode, after.body).toBe(201);
+    },
+  );
 
   it('audits the one user it created, once', async () => {
     const [user] = await t.slipway.ctx.database.db

@@ -61,11 +61,19 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
+/** A clash on a table's generated `id`: the server's fault (a sequence behind its table), never a race of names. */
+function isGeneratedIdViolation(error: unknown): boolean {
+  const { detail, message } = error as { detail?: unknown; message?: unknown };
+  // PostgreSQL: 'Key (id)=(42) already exists.'; SQLite: 'UNIQUE constraint failed: cis.id'.
+  return /^Key \(id\)=/.test(String(detail)) || /UNIQUE constraint failed: \w+\.id$/.test(String(message));
+}
+
 /**
  * What the database refused because of the client's request: a write while another row still
- * refers to the object (a CI named by a change or a release, say), a second row where a unique
- * index allows one, or a number beyond an integer column. Services and schemas check what they know of; this is the net for the rest, so a client
- * gets 409 or 400 rather than 500. SQLite and PostgreSQL spell these differently.
+ * refers to the object (a CI named by a change or a release, say), a second row under a name a
+ * unique index keeps single, or a number beyond an integer column. Services and schemas check what
+ * they know of; this is the net for the rest, so a client gets 409 or 400 rather than 500. SQLite
+ * and PostgreSQL spell these differently.
  */
 function fromDatabaseRefusal(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown }).code;
@@ -74,12 +82,14 @@ function fromDatabaseRefusal(error: unknown): AppError | undefined {
       rule: 'referenced_elsewhere',
     });
   }
-  // A unique index refused a row that a service's "does it exist?" check let through: two
-  // requests created the same thing at once (the service answers a late duplicate itself).
-  if (isUniqueViolation(error)) {
-    return new ConflictError('Something with the same identity was created at the same moment; read it back or retry', {
-      rule: 'already_exists',
-    });
+  // A unique index on a name refused a row that a service's "does it exist?" check let through:
+  // two requests created the same thing at once (the service answers a late duplicate itself).
+  // A clash on a generated id is never the client's doing: that stays a 500 with the error logged.
+  if (isUniqueViolation(error) && !isGeneratedIdViolation(error)) {
+    return new ConflictError(
+      'Something with the same name was created at the same moment: read it back (if you sent an Idempotency-Key, a retry with it replays this answer)',
+      { rule: 'already_exists' },
+    );
   }
   // PostgreSQL's integer columns end at 2^31-1; a number a schema let through beyond that is the
   // client's (SQLite stores 64-bit integers and never says this).
@@ -121,6 +131,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return sendError(reply, new AppError('VALIDATION_FAILED', message, { errors }));
     }
     const mapped = fromFastifyError(error) ?? fromDatabaseRefusal(error);
+    if (mapped?.details?.rule === 'already_exists') {
+      // Expected in a race, but a service that never checks would show up here: keep a trace.
+      request.log.warn({ constraint: (error as { constraint?: unknown }).constraint }, 'unique index answered 409');
+    }
     if (mapped) return sendError(reply, mapped);
     request.log.error({ err: error }, 'unhandled error');
     return sendError(
