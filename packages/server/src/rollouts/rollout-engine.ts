@@ -70,6 +70,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** How often a running wave re-reads its rollout's state (pause, abort, back-out from any instance). */
   controlPollMs?: number;
+  /** Decisions one drive takes before it hands the rollout to a fresh drive (default 10,000). */
+  stepsPerDrive?: number;
 }
 
 /** The driver lost its claim (another took the rollout over): it stops without writing. */
@@ -169,6 +171,7 @@ function nextWindowStart(windows: readonly { start: string; end: string }[], now
 export class RolloutEngine {
   readonly #leaseMs: number;
   readonly #controlPollMs: number;
+  readonly #stepsPerDrive: number;
   #stopping = false;
   #log: FastifyBaseLogger | undefined;
 
@@ -178,6 +181,7 @@ export class RolloutEngine {
   ) {
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#controlPollMs = options.controlPollMs ?? 200;
+    this.#stepsPerDrive = options.stepsPerDrive ?? 10_000;
     deps.jobs.register<{ rolloutId: number }>(ROLLOUT_JOB, {
       handler: (job) => this.drive(job.payload.rolloutId),
       // A driver only fails when the database does; many attempts, since each crash uses one.
@@ -289,13 +293,17 @@ export class RolloutEngine {
       lastProgress: 0,
     };
     try {
-      for (let guard = 0; guard < 10_000; guard++) {
+      for (let step = 0; step < this.#stepsPerDrive; step++) {
         if (this.#stopping) throw new Error(`rollout ${id}: this instance is shutting down; the next one continues`);
         rollout = await rolloutRepository.findById(this.#db, id);
         if (!rollout || rollout.driver_epoch !== epoch) return;
         const next = await this.#step(drive, rollout);
         if (next === 'wait') return;
       }
+      // Still work to do after this many decisions (a very long rollout): hand it to a fresh drive
+      // rather than end with none asked for (a back-out this driver started asks for none).
+      this.#log?.info({ rollout: id }, 'rollout drive reached its step limit; a new drive continues');
+      await this.kick(this.#db, id);
     } catch (error) {
       if (error instanceof LostLeaseError) {
         this.#log?.info({ rollout: id }, error.message);

@@ -47,6 +47,8 @@ export interface RolloutServices {
 export interface RolloutModuleOptions {
   /** The driver's lease (SLIPWAY_ROLLOUT_LEASE_MS; default 15 s): how soon another instance takes over after a crash. */
   leaseMs?: number;
+  /** Decisions per drive before a fresh drive continues (SLIPWAY_ROLLOUT_STEPS_PER_DRIVE; default 10,000). */
+  stepsPerDrive?: number;
   /** Tests: a stub resolver and connect guard for the outbound client. */
   resolver?: Resolver;
   connectGuard?: ConnectGuard;
@@ -62,6 +64,8 @@ export function rolloutOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Rol
   const options: RolloutModuleOptions = {};
   const lease = Number(env.SLIPWAY_ROLLOUT_LEASE_MS);
   if (Number.isInteger(lease) && lease >= 500) options.leaseMs = lease;
+  const steps = Number(env.SLIPWAY_ROLLOUT_STEPS_PER_DRIVE);
+  if (Number.isInteger(steps) && steps >= 1) options.stepsPerDrive = steps;
   const journal = env.SLIPWAY_SIMULATED_JOURNAL;
   if (journal) {
     // One line per executor call, written synchronously: the durability test counts calls per
@@ -142,7 +146,10 @@ export function createRolloutServices(
       executorFor,
       backoutProcedures: deps.backout,
     },
-    { ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }) },
+    {
+      ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+      ...(options.stepsPerDrive !== undefined && { stepsPerDrive: options.stepsPerDrive }),
+    },
   );
   const rollouts = new RolloutService(db, audit, clock, engine, {
     releases: deps.releases,
