@@ -14,6 +14,16 @@ export function oneOf<T extends string>(values: readonly T[]): (value: string) =
   };
 }
 
+/** A comma-separated list of some of `values` (`--state authorize,scheduled`), passed on as one string. */
+export function someOf<T extends string>(values: readonly T[]): (value: string) => string {
+  const one = oneOf(values);
+  return (value) =>
+    value
+      .split(',')
+      .map((part) => one(part.trim()))
+      .join(',');
+}
+
 /** A whole number ≥ 1. */
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -14,7 +14,7 @@ import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
 import { type Lifecycle, lifecycleWords, transitionTarget } from '../lifecycle-words.js';
-import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
+import { collect, objectId, oneOf, positiveInt, someOf } from '../option-parsers.js';
 import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { formatTable, shortTime } from '../table-format.js';
 import { resolveTeamId } from './team.js';
@@ -273,17 +273,17 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
       change
         .command('list')
         .description('List changes')
-        .option('--state <states>', `one or more of ${CHANGE_STATES.join(', ')} (comma-separated)`)
+        .option(
+          '--state <states>',
+          `one or more of ${CHANGE_STATES.join(', ')} (comma-separated)`,
+          someOf(CHANGE_STATES),
+        )
         .option('--type <type>', CHANGE_TYPES.join(', '), oneOf(CHANGE_TYPES))
         .option('--json', 'print JSON: { items, next } (next is null when every match is listed)'),
       'change',
     ),
   ).action(async (options: ListOptions) => {
     const { api } = apiClient(options, io);
-    for (const s of options.state?.split(',') ?? []) {
-      if (!(CHANGE_STATES as readonly string[]).includes(s.trim()))
-        throw new CliError(`--state: "${s}" is not one of ${CHANGE_STATES.join(', ')}`);
-    }
     const listed = await fetchPaginatedList(
       (cursor, limit) =>
         unwrap(

@@ -27,7 +27,7 @@ import { type ApiOptions, apiClient, withApiOptions } from '../api-context.js';
 import { CliError, type CliIo, printJson, printLines } from '../cli-io.js';
 import { resolveCiId } from '../cmdb-api.js';
 import { type Lifecycle, lifecycleWords, transitionTarget } from '../lifecycle-words.js';
-import { collect, objectId, oneOf, positiveInt } from '../option-parsers.js';
+import { collect, objectId, oneOf, positiveInt, someOf } from '../option-parsers.js';
 import { fetchPaginatedList, type PagingOptions, printMoreLine, withPagingOptions } from '../paginated-list.js';
 import { streamedBody } from '../streaming-body.js';
 import { formatTable, shortTime } from '../table-format.js';
@@ -355,17 +355,17 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       release
         .command('list')
         .description('List releases')
-        .option('--state <states>', `one or more of ${RELEASE_STATES.join(', ')} (comma-separated)`)
+        .option(
+          '--state <states>',
+          `one or more of ${RELEASE_STATES.join(', ')} (comma-separated)`,
+          someOf(RELEASE_STATES),
+        )
         .option('--type <type>', RELEASE_TYPES.join(', '), oneOf(RELEASE_TYPES))
         .option('--unit <name>', 'one release unit')
         .option('--json', 'print JSON: { items, next } (next is null when every match is listed)'),
       'release',
     ),
   ).action(async (options: ListOptions) => {
-    for (const s of options.state?.split(',') ?? []) {
-      if (!(RELEASE_STATES as readonly string[]).includes(s.trim()))
-        throw new CliError(`--state: "${s}" is not one of ${RELEASE_STATES.join(', ')}`);
-    }
     const { api } = apiClient(options, io);
     const page = await fetchPaginatedList(
       (cursor, limit) =>
